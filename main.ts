@@ -1,0 +1,41 @@
+import { App, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { AppConfig, configureBackend, resolveConfig } from "./modules/app-config";
+import { DataStream, ProducerAccess, ProducerAccessMode } from "./modules";
+
+/** The streaming-ingest stack, built from an `AppConfig` (see `resolveConfig`). */
+export class IngestStack extends TerraformStack {
+  readonly stream: DataStream;
+  readonly producerAccess: ProducerAccess;
+
+  constructor(scope: Construct, config: AppConfig) {
+    super(scope, config.stackName);
+    configureBackend(this, config.backend);
+    new AwsProvider(this, "aws", { region: config.region, defaultTags: [{ tags: config.tags }] });
+
+    this.stream = new DataStream(this, "Stream", { streamName: `${config.namePrefix}-events` });
+    this.producerAccess = new ProducerAccess(this, "PartnerProducer", {
+      stream: this.stream,
+      mode: config.producer.mode === "ASSUME_ROLE" ? ProducerAccessMode.ASSUME_ROLE : ProducerAccessMode.ACCESS_KEY,
+      trustedAccountId: config.producer.trustedAccountId,
+      externalId: config.producer.externalId,
+      pgpKey: config.producer.pgpKey,
+      identityName: `${config.namePrefix}-partner-producer`,
+    });
+  }
+}
+
+/** Builds the app's stacks from the environment and cdktf context. */
+export function buildApp(app: App, env: NodeJS.ProcessEnv = process.env): IngestStack {
+  return new IngestStack(app, resolveConfig(env, (key) => app.node.tryGetContext(key)));
+}
+
+/** Synthesizes the app into cdktf.out (the `cdktf.json` "app" runs this through scripts/app.js). */
+export function runApp(): void {
+  const app = new App();
+  buildApp(app);
+  app.synth();
+}
+
+if (require.main === module) runApp();

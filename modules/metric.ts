@@ -1,0 +1,85 @@
+import { Construct } from "constructs";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+
+/**
+ * A CloudWatch metric description, the value behind every construct's `metricXxx()` helper.
+ * It creates nothing by itself: call `createAlarm()` or put it on a dashboard.
+ */
+export interface MetricProps {
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Record<string, string>;
+  /** @default "Average" */
+  readonly statistic?: "Average" | "Sum" | "Minimum" | "Maximum" | "SampleCount";
+  /** @default 300 */
+  readonly periodSeconds?: number;
+}
+
+/** Overrides a `metricXxx()` helper accepts. */
+export type MetricOptions = Partial<Pick<MetricProps, "statistic" | "periodSeconds">>;
+
+export interface CreateAlarmOptions {
+  /** @default a deterministic name derived from the metric */
+  readonly alarmName?: string;
+  /** Why the alarm exists and what to do about it. */
+  readonly alarmDescription: string;
+  readonly threshold: number;
+  readonly comparisonOperator:
+    | "GreaterThanThreshold"
+    | "GreaterThanOrEqualToThreshold"
+    | "LessThanThreshold"
+    | "LessThanOrEqualToThreshold";
+  readonly evaluationPeriods: number;
+  /** @default evaluationPeriods */
+  readonly datapointsToAlarm?: number;
+  /** @default "notBreaching" */
+  readonly treatMissingData?: "breaching" | "notBreaching" | "ignore" | "missing";
+  /** SNS topic ARNs (or other actions) notified on ALARM and OK. @default none */
+  readonly actions?: string[];
+}
+
+export class Metric {
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Record<string, string>;
+  readonly statistic: string;
+  readonly periodSeconds: number;
+
+  constructor(props: MetricProps) {
+    this.namespace = props.namespace;
+    this.metricName = props.metricName;
+    this.dimensions = props.dimensions;
+    this.statistic = props.statistic ?? "Average";
+    this.periodSeconds = props.periodSeconds ?? 300;
+  }
+
+  /** A copy with other statistic or period. */
+  with(options: MetricOptions = {}): Metric {
+    return new Metric({
+      namespace: this.namespace,
+      metricName: this.metricName,
+      dimensions: this.dimensions,
+      statistic: (options.statistic ?? this.statistic) as MetricProps["statistic"],
+      periodSeconds: options.periodSeconds ?? this.periodSeconds,
+    });
+  }
+
+  createAlarm(scope: Construct, id: string, options: CreateAlarmOptions): CloudwatchMetricAlarm {
+    return new CloudwatchMetricAlarm(scope, id, {
+      alarmName: options.alarmName ?? `${Object.values(this.dimensions).join("-")}-${this.metricName}`,
+      alarmDescription: options.alarmDescription,
+      namespace: this.namespace,
+      metricName: this.metricName,
+      dimensions: this.dimensions,
+      statistic: this.statistic,
+      period: this.periodSeconds,
+      threshold: options.threshold,
+      comparisonOperator: options.comparisonOperator,
+      evaluationPeriods: options.evaluationPeriods,
+      datapointsToAlarm: options.datapointsToAlarm ?? options.evaluationPeriods,
+      treatMissingData: options.treatMissingData ?? "notBreaching",
+      alarmActions: options.actions,
+      okActions: options.actions,
+    });
+  }
+}
