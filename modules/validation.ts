@@ -63,7 +63,7 @@ export function validatePattern(
 }
 
 /** Throws unless `value` is one of `allowed`. */
-export function validateOneOf<T extends string>(
+export function validateOneOf<T extends string | number>(
   scope: Construct,
   prop: string,
   value: T | undefined,
