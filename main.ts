@@ -2,12 +2,14 @@ import { App, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { AppConfig, configureBackend, resolveConfig } from "./modules/app-config";
-import { DataStream, ProducerAccess, ProducerAccessMode } from "./modules";
+import { DataStream, EventTable, ProducerAccess, ProducerAccessMode, StreamConsumer } from "./modules";
 
 /** The streaming-ingest stack, built from an `AppConfig` (see `resolveConfig`). */
 export class IngestStack extends TerraformStack {
   readonly stream: DataStream;
   readonly producerAccess: ProducerAccess;
+  readonly table: EventTable;
+  readonly consumer: StreamConsumer;
 
   constructor(scope: Construct, config: AppConfig) {
     super(scope, config.stackName);
@@ -22,6 +24,13 @@ export class IngestStack extends TerraformStack {
       externalId: config.producer.externalId,
       pgpKey: config.producer.pgpKey,
       identityName: `${config.namePrefix}-partner-producer`,
+    });
+    this.table = new EventTable(this, "Events", { tableName: `${config.namePrefix}-events` });
+    this.consumer = new StreamConsumer(this, "Consumer", {
+      stream: this.stream,
+      table: this.table,
+      failureQueueName: `${config.namePrefix}-consumer-failures`,
+      function: { functionName: `${config.namePrefix}-stream-consumer` },
     });
   }
 }

@@ -17,12 +17,19 @@ function synthApp(env: NodeJS.ProcessEnv = {}): any {
 }
 
 describe("the app (main.ts)", () => {
-  it("synthesizes the stream, its three alarms and the partner's producer access", () => {
+  it("synthesizes the stream, the partner's producer access, and the consumer into the table", () => {
     const json = synthApp();
     expect(Object.values(json.resource.aws_kinesis_stream)).toEqual([
       expect.objectContaining({ name: "ingest-events", encryption_type: "KMS" }),
     ]);
-    expect(Object.keys(json.resource.aws_cloudwatch_metric_alarm)).toHaveLength(3);
+    // 3 stream + 2 table + 3 consumer alarms
+    expect(Object.keys(json.resource.aws_cloudwatch_metric_alarm)).toHaveLength(8);
+    expect(Object.values(json.resource.aws_dynamodb_table)).toEqual([expect.objectContaining({ name: "ingest-events" })]);
+    const mapping: any = Object.values(json.resource.aws_lambda_event_source_mapping)[0];
+    expect(mapping.event_source_arn).toMatch(/^\$\{aws_kinesis_stream\./);
+    expect(Object.values(json.resource.aws_lambda_function)).toEqual([
+      expect.objectContaining({ function_name: "ingest-stream-consumer", environment: { variables: expect.objectContaining({ TABLE_NAME: "ingest-events" }) } }),
+    ]);
     expect(Object.values(json.resource.aws_iam_user)).toEqual([expect.objectContaining({ name: "ingest-partner-producer" })]);
     expect(json.provider.aws[0]).toEqual({
       region: "us-east-1",
@@ -32,7 +39,7 @@ describe("the app (main.ts)", () => {
 
   it("uses a partner role when the partner's account is configured", () => {
     const json = synthApp({ INGEST_PARTNER_ACCOUNT_ID: "444455556666", INGEST_PARTNER_EXTERNAL_ID: "ext-123" });
-    expect(Object.values(json.resource.aws_iam_role)).toEqual([expect.objectContaining({ name: "ingest-partner-producer" })]);
+    expect(Object.values(json.resource.aws_iam_role)).toContainEqual(expect.objectContaining({ name: "ingest-partner-producer" }));
     expect(json.resource.aws_iam_user).toBeUndefined();
   });
 

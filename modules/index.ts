@@ -8,3 +8,8 @@ export * from "./kms-key";
 export * from "./kinesis-stream";
 export * from "./producer-access";
 export * from "./app-config";
+export * from "./log-group";
+export * from "./bundling";
+export * from "./nodejs-function";
+export * from "./dynamodb-table";
+export * from "./stream-consumer";

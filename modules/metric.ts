@@ -83,3 +83,43 @@ export class Metric {
     });
   }
 }
+
+export interface MathAlarmOptions extends Omit<CreateAlarmOptions, "alarmName"> {
+  readonly alarmName: string;
+  /** A CloudWatch metric-math expression over the metrics' ids, e.g. `r + w`. */
+  readonly expression: string;
+  /** The metrics, by the id the expression uses (lower-case first letter). */
+  readonly metrics: Record<string, Metric>;
+  /** Period of the expression, in seconds. @default 300 */
+  readonly periodSeconds?: number;
+}
+
+/** An alarm on a metric-math expression (e.g. the sum of several metrics). */
+export function createMathAlarm(scope: Construct, id: string, options: MathAlarmOptions): CloudwatchMetricAlarm {
+  const period = options.periodSeconds ?? 300;
+  return new CloudwatchMetricAlarm(scope, id, {
+    alarmName: options.alarmName,
+    alarmDescription: options.alarmDescription,
+    threshold: options.threshold,
+    comparisonOperator: options.comparisonOperator,
+    evaluationPeriods: options.evaluationPeriods,
+    datapointsToAlarm: options.datapointsToAlarm ?? options.evaluationPeriods,
+    treatMissingData: options.treatMissingData ?? "notBreaching",
+    alarmActions: options.actions,
+    okActions: options.actions,
+    metricQuery: [
+      { id: "expr", expression: options.expression, label: options.alarmName, returnData: true },
+      ...Object.entries(options.metrics).map(([metricId, m]) => ({
+        id: metricId,
+        returnData: false,
+        metric: {
+          namespace: m.namespace,
+          metricName: m.metricName,
+          dimensions: m.dimensions,
+          stat: m.statistic,
+          period,
+        },
+      })),
+    ],
+  });
+}

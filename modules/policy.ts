@@ -29,7 +29,7 @@ export class PolicyStatement {
   constructor(props: PolicyStatementProps) {
     if (props.actions.length === 0) throw new Error("PolicyStatement: actions must not be empty");
     if (props.resources.length === 0) throw new Error("PolicyStatement: resources must not be empty");
-    if (props.actions.some((a) => a === "*" || a.endsWith(":*"))) {
+    if (props.actions.some((a) => a.includes("*"))) {
       throw new Error(`PolicyStatement: wildcard actions are not allowed; got ${props.actions.join(", ")}`);
     }
     this.actions = unique(props.actions);
