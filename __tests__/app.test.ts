@@ -43,22 +43,39 @@ describe("the app (main.ts)", () => {
     expect(json.resource.aws_iam_user).toBeUndefined();
   });
 
-  it("writes byte-identical output on every run and in every directory, with no machine path in it", () => {
-    const outdirs = [0, 1].map(() => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), `synth-${tmpDirs.length}-`));
+  it("writes byte-identical output on every run and from any checkout location, with no machine path in it", () => {
+    // A second checkout at another path: the tracked files, sharing node_modules.
+    const checkout = fs.mkdtempSync(path.join(os.tmpdir(), "checkout-"));
+    tmpDirs.push(checkout);
+    const tracked = execFileSync("git", ["ls-files"], { cwd: ROOT, encoding: "utf8" }).split("\n").filter(Boolean);
+    for (const file of tracked) {
+      if (!fs.existsSync(path.join(ROOT, file))) continue;
+      fs.mkdirSync(path.dirname(path.join(checkout, file)), { recursive: true });
+      fs.copyFileSync(path.join(ROOT, file), path.join(checkout, file));
+    }
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(checkout, "node_modules"));
+
+    const outdirs = [ROOT, ROOT, checkout].map((cwd) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "synth-"));
       tmpDirs.push(dir);
-      execFileSync(process.execPath, [path.join(ROOT, "scripts", "app.js")], {
-        cwd: ROOT,
+      execFileSync(process.execPath, [path.join(cwd, "scripts", "app.js")], {
+        cwd,
         env: { PATH: process.env.PATH, CDKTF_OUTDIR: dir, CHECKPOINT_DISABLE: "1" },
       });
       return dir;
     });
-    const read = (dir: string) => fs.readFileSync(path.join(dir, "stacks", "streaming-ingest", "cdk.tf.json"), "utf8");
-    const [first, second] = outdirs.map(read);
+    const read = (dir: string, file: string) => fs.readFileSync(path.join(dir, file), "utf8");
+    const stackFile = path.join("stacks", "streaming-ingest", "cdk.tf.json");
+    const [first, second, elsewhere] = outdirs.map((d) => read(d, stackFile));
     expect(second).toBe(first);
-    for (const machinePath of [ROOT, os.tmpdir(), os.homedir()]) expect(first).not.toContain(machinePath);
-    expect(fs.readFileSync(path.join(outdirs[1], "manifest.json"), "utf8")).toBe(
-      fs.readFileSync(path.join(outdirs[0], "manifest.json"), "utf8"),
-    );
+    expect(elsewhere).toBe(first);
+    for (const machinePath of [ROOT, checkout, os.tmpdir(), os.homedir()]) expect(first).not.toContain(machinePath);
+    expect(read(outdirs[2], "manifest.json")).toBe(read(outdirs[0], "manifest.json"));
+    // The Lambda zip itself is the same bytes, so source_code_hash matches across machines.
+    const zips = outdirs.map((d) => {
+      const fn: any = Object.values(JSON.parse(read(d, stackFile)).resource.aws_lambda_function)[0];
+      return fs.readFileSync(path.join(d, "stacks", "streaming-ingest", fn.filename)).toString("base64");
+    });
+    expect(zips[2]).toBe(zips[0]);
   });
 });

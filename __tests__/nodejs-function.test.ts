@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { Architecture, NodejsFunction, Tracing, bundleHandler } from "../modules";
@@ -35,10 +36,14 @@ describe("NodejsFunction", () => {
     expect(fn.reserved_concurrent_executions).toBeUndefined();
   });
 
-  it("archives the bundle as an asset and sets source_code_hash from it", () => {
-    const fn = onlyResource(build().json, "aws_lambda_function");
-    expect(fn.filename).toMatch(/^assets\/Fn_Code_[0-9A-F]+\/([0-9A-F]+)\/archive\.zip$/);
-    expect(fn.source_code_hash).toBe(fn.filename.split("/")[2]);
+  it("deploys a deterministic zip of the bundle, with Lambda's own hash of it as source_code_hash", () => {
+    const { stack } = newStack();
+    new NodejsFunction(stack, "Fn", { entry: "stream-consumer", functionName: "my-fn" });
+    const fn = onlyResource(synth(stack), "aws_lambda_function");
+    expect(fn.filename).toMatch(/^assets\/Fn_Code_[0-9A-F]+\/[0-9A-F]+\/stream-consumer-[0-9a-f]{8}\.zip$/);
+    const bundleZip = `${bundleHandler("stream-consumer")}.zip`;
+    const expected = createHash("sha256").update(fs.readFileSync(bundleZip)).digest("base64");
+    expect(fn.source_code_hash).toBe(expected);
   });
 
   it("creates its log group, with retention, before the function", () => {
@@ -120,5 +125,32 @@ describe("NodejsFunction", () => {
     ["entry", { entry: "no-such-handler" }, 'entry "no-such-handler" not found'],
   ])("rejects a bad %s", (_prop, props, message) => {
     expect(() => build(props as never)).toThrow(message);
+  });
+});
+
+describe("bundle cache", () => {
+  const dir = fs.mkdtempSync(path.join(require("os").tmpdir(), "entry-"));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("reuses a bundle whose inputs are unchanged and rebuilds when any input changes", () => {
+    const { clearBundleMemo } = require("../modules/bundling");
+    const entry = path.join(dir, "index.ts");
+    const helper = path.join(dir, "helper.ts");
+    fs.writeFileSync(helper, 'export const greeting = "v1";\n');
+    fs.writeFileSync(entry, 'import { greeting } from "./helper";\nexport const handler = async () => greeting;\n');
+
+    const out = bundleHandler(entry);
+    const first = fs.statSync(path.join(out, "index.js")).mtimeMs;
+    expect(fs.readFileSync(path.join(out, "index.js"), "utf8")).toContain("v1");
+
+    clearBundleMemo();
+    expect(bundleHandler(entry)).toBe(out);
+    expect(fs.statSync(path.join(out, "index.js")).mtimeMs).toBe(first); // not rebuilt
+
+    fs.writeFileSync(helper, 'export const greeting = "v2";\n'); // an imported file, not the entry
+    clearBundleMemo();
+    bundleHandler(entry);
+    expect(fs.readFileSync(path.join(out, "index.js"), "utf8")).toContain("v2");
+    expect(fs.existsSync(`${out}.zip`)).toBe(true);
   });
 });

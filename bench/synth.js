@@ -6,7 +6,7 @@
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
-const { median, timeAlternately, machine } = require("./lib");
+const { median, timeAlternately } = require("./lib");
 
 const root = path.resolve(__dirname, "..");
 const runs = Number(process.argv[2] || 5);
@@ -27,7 +27,7 @@ try {
     return `| ${v.name} | ${m.toFixed(2)} | ${(m / base).toFixed(2)}× |`;
   });
   const table = [
-    `Synth, median of ${runs} alternating runs — ${new Date().toISOString().slice(0, 10)}, ${machine()}`,
+    `### Synth (median of ${runs} alternating runs)`,
     "",
     "| command | median s | vs app |",
     "|---|---:|---:|",

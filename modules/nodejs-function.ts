@@ -2,7 +2,9 @@ import { TerraformAsset, AssetType, TerraformResource } from "cdktf";
 import { Construct } from "constructs";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
-import { bundleHandler, BundleOptions } from "./bundling";
+import { bundleHandler, bundleZipPath, BundleOptions } from "./bundling";
+import { createHash } from "crypto";
+import * as fs from "fs";
 import { Role, Trust } from "./iam-role";
 import { LogGroup } from "./log-group";
 import { Metric, MetricOptions } from "./metric";
@@ -69,7 +71,7 @@ export class NodejsFunction extends Construct implements IGrantable {
   readonly functionArn: string;
   readonly grantPrincipal: IPrincipal;
   readonly timeoutSeconds: number;
-  /** The bundle folder that was archived (index.js and its map). */
+  /** The bundle folder whose zip is deployed (index.js and its map). */
   readonly bundleDir: string;
 
   constructor(scope: Construct, id: string, props: NodejsFunctionProps) {
@@ -90,7 +92,8 @@ export class NodejsFunction extends Construct implements IGrantable {
     const tracing = props.tracing ?? Tracing.ACTIVE;
     this.timeoutSeconds = props.timeoutSeconds ?? 30;
     this.bundleDir = bundleHandler(props.entry, props.bundling);
-    const asset = new TerraformAsset(this, "Code", { path: this.bundleDir, type: AssetType.ARCHIVE });
+    const zip = bundleZipPath(this.bundleDir);
+    const asset = new TerraformAsset(this, "Code", { path: zip, type: AssetType.FILE });
 
     this.logGroup = new LogGroup(this, "LogGroup", {
       logGroupName: `/aws/lambda/${functionName}`,
@@ -124,7 +127,8 @@ export class NodejsFunction extends Construct implements IGrantable {
       timeout: this.timeoutSeconds,
       role: this.role.roleArn,
       filename: asset.path,
-      sourceCodeHash: asset.assetHash,
+      // What Lambda itself computes of the zip (filebase64sha256): a changed bundle redeploys.
+      sourceCodeHash: createHash("sha256").update(fs.readFileSync(zip)).digest("base64"),
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       tracingConfig: { mode: tracing },
       loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.logGroupName },

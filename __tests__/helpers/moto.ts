@@ -3,7 +3,9 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 
-const MOTO_SERVER = path.resolve(__dirname, "..", "..", ".venv", "bin", "moto_server");
+import { projectRoot } from "../../modules/bundling";
+
+const MOTO_SERVER = path.join(projectRoot(), ".venv", "bin", "moto_server");
 
 export interface MotoServer {
   readonly endpoint: string;
