@@ -72,3 +72,43 @@ export async function startMoto(): Promise<MotoServer> {
       }),
   };
 }
+
+export interface CountingProxy {
+  readonly endpoint: string;
+  /** Requests seen per `X-Amz-Target` (e.g. "secretsmanager.GetSecretValue"). */
+  count(target: string): number;
+  close(): Promise<void>;
+}
+
+/**
+ * A loopback HTTP proxy in front of moto that counts the AWS API calls passing through it, so a
+ * test can see how often real, unmodified code calls AWS.
+ */
+export async function countingProxy(targetEndpoint: string): Promise<CountingProxy> {
+  const http = await import("http");
+  const target = new URL(targetEndpoint);
+  const counts = new Map<string, number>();
+  const server = http.createServer((req, res) => {
+    const name = String(req.headers["x-amz-target"] ?? `${req.method} ${req.url}`);
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+    const upstream = http.request(
+      { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on("error", (e) => {
+      res.writeHead(502);
+      res.end(String(e));
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as import("net").AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    count: (t) => counts.get(t) ?? 0,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
