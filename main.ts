@@ -2,7 +2,7 @@ import { App, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { AppConfig, configureBackend, resolveConfig } from "./modules/app-config";
-import { DataStream, EventTable, ProducerAccess, ProducerAccessMode, StreamConsumer } from "./modules";
+import { DataStream, EventTable, IngestApi, ProducerAccess, ProducerAccessMode, StreamConsumer } from "./modules";
 
 /** The streaming-ingest stack, built from an `AppConfig` (see `resolveConfig`). */
 export class IngestStack extends TerraformStack {
@@ -10,6 +10,7 @@ export class IngestStack extends TerraformStack {
   readonly producerAccess: ProducerAccess;
   readonly table: EventTable;
   readonly consumer: StreamConsumer;
+  readonly api: IngestApi;
 
   constructor(scope: Construct, config: AppConfig) {
     super(scope, config.stackName);
@@ -24,6 +25,12 @@ export class IngestStack extends TerraformStack {
       externalId: config.producer.externalId,
       pgpKey: config.producer.pgpKey,
       identityName: `${config.namePrefix}-partner-producer`,
+    });
+    this.api = new IngestApi(this, "IngestApi", {
+      streams: [this.stream],
+      apiName: `${config.namePrefix}-ingest`,
+      credentials: { secretName: `${config.namePrefix}/ingest-api/basic-auth` },
+      authorizerFunction: { functionName: `${config.namePrefix}-authorizer` },
     });
     this.table = new EventTable(this, "Events", { tableName: `${config.namePrefix}-events` });
     this.consumer = new StreamConsumer(this, "Consumer", {

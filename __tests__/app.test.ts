@@ -27,14 +27,25 @@ describe("the app (main.ts)", () => {
     expect(Object.values(json.resource.aws_dynamodb_table)).toEqual([expect.objectContaining({ name: "ingest-events" })]);
     const mapping: any = Object.values(json.resource.aws_lambda_event_source_mapping)[0];
     expect(mapping.event_source_arn).toMatch(/^\$\{aws_kinesis_stream\./);
-    expect(Object.values(json.resource.aws_lambda_function)).toEqual([
+    expect(Object.values(json.resource.aws_lambda_function)).toContainEqual(
       expect.objectContaining({ function_name: "ingest-stream-consumer", environment: { variables: expect.objectContaining({ TABLE_NAME: "ingest-events" }) } }),
-    ]);
+    );
     expect(Object.values(json.resource.aws_iam_user)).toEqual([expect.objectContaining({ name: "ingest-partner-producer" })]);
     expect(json.provider.aws[0]).toEqual({
       region: "us-east-1",
       default_tags: [{ tags: { ManagedBy: "cdktf", Project: "streaming-ingest" } }],
     });
+  });
+
+  it("puts the Basic-auth ingest API in front of the stream, and outputs its URL", () => {
+    const json = synthApp();
+    expect(Object.values(json.resource.aws_api_gateway_rest_api)).toEqual([expect.objectContaining({ name: "ingest-ingest" })]);
+    const apiPolicy: any = Object.entries(json.resource.aws_iam_role_policy).find(([k]) => k.includes("KinesisRole"))![1];
+    expect(JSON.parse(apiPolicy.policy).Statement).toEqual([
+      { Effect: "Allow", Action: ["kinesis:PutRecord", "kinesis:PutRecords"], Resource: `\${aws_kinesis_stream.${Object.keys(json.resource.aws_kinesis_stream)[0]}.arn}` },
+    ]);
+    expect(json.output.IngestApi_url.value).toMatch(/invoke_url/);
+    expect(Object.values(json.resource.aws_secretsmanager_secret)).toEqual([expect.objectContaining({ name: "ingest/ingest-api/basic-auth" })]);
   });
 
   it("uses a partner role when the partner's account is configured", () => {
@@ -44,10 +55,10 @@ describe("the app (main.ts)", () => {
   });
 
   it("writes byte-identical output on every run and from any checkout location, with no machine path in it", () => {
-    // A second checkout at another path: the tracked files, sharing node_modules.
+    // A second checkout at another path: the project's files (tracked or new, not ignored), sharing node_modules.
     const checkout = fs.mkdtempSync(path.join(os.tmpdir(), "checkout-"));
     tmpDirs.push(checkout);
-    const tracked = execFileSync("git", ["ls-files"], { cwd: ROOT, encoding: "utf8" }).split("\n").filter(Boolean);
+    const tracked = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" }).split("\n").filter(Boolean);
     for (const file of tracked) {
       if (!fs.existsSync(path.join(ROOT, file))) continue;
       fs.mkdirSync(path.dirname(path.join(checkout, file)), { recursive: true });

@@ -13,3 +13,5 @@ export * from "./bundling";
 export * from "./nodejs-function";
 export * from "./dynamodb-table";
 export * from "./stream-consumer";
+export * from "./basic-auth-secret";
+export * from "./ingest-api";

@@ -1,0 +1,99 @@
+import { Fn, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
+import { Password } from "@cdktf/provider-random/lib/password";
+import { RandomProvider } from "@cdktf/provider-random/lib/provider";
+import { EncryptionKey, IEncryptionKey } from "./kms-key";
+import { IGrantable, PolicyStatement } from "./policy";
+import { uniqueName } from "./naming";
+import { validatePattern, validateRange, ValidationError } from "./validation";
+
+export interface BasicAuthSecretProps {
+  /** The user name stored in the secret, `[A-Za-z0-9._@-]{1,64}` (no colon). @default "ingest" */
+  readonly username?: string;
+  /** Length of the generated password, 24–128. @default 32 */
+  readonly passwordLength?: number;
+  /** Physical secret name. @default a deterministic name from the construct path */
+  readonly secretName?: string;
+  /** The KMS key encrypting the secret. @default a created customer-managed key (rotation on) */
+  readonly encryptionKey?: IEncryptionKey;
+  /** Use an existing secret (`{"username","password"}` JSON) instead of creating one. @default none */
+  readonly existingSecretArn?: string;
+  /** With `existingSecretArn`: its customer-managed key, so readers are granted kms:Decrypt. @default none (AWS-managed key) */
+  readonly existingSecretKey?: IEncryptionKey;
+  /** Days a deleted secret can be restored, 7–30. @default 30 */
+  readonly recoveryWindowDays?: number;
+}
+
+/**
+ * A Secrets Manager secret holding Basic-auth credentials `{ "username", "password" }`: created
+ * with a random password (hashicorp/random) and a KMS key, or an existing secret by ARN.
+ * The generated password is in Terraform state (marked sensitive): keep state encrypted.
+ */
+export class BasicAuthSecret extends Construct {
+  readonly secretArn: string;
+  readonly encryptionKey?: IEncryptionKey;
+  readonly username?: string;
+  readonly secret?: SecretsmanagerSecret;
+
+  constructor(scope: Construct, id: string, props: BasicAuthSecretProps = {}) {
+    super(scope, id);
+    validatePattern(this, "username", props.username, /^[A-Za-z0-9._@-]{1,64}$/, "1–64 characters of [A-Za-z0-9._@-]");
+    validateRange(this, "passwordLength", props.passwordLength, { min: 24, max: 128, unit: "characters" });
+    validateRange(this, "recoveryWindowDays", props.recoveryWindowDays, { min: 7, max: 30, unit: "days" });
+    validatePattern(this, "secretName", props.secretName, /^[A-Za-z0-9/_+=.@-]{1,512}$/, "1–512 characters of [A-Za-z0-9/_+=.@-]");
+    if (props.existingSecretArn) {
+      const createOnly = (["username", "passwordLength", "secretName", "encryptionKey", "recoveryWindowDays"] as const).filter(
+        (p) => props[p] !== undefined,
+      );
+      if (createOnly.length > 0) {
+        throw new ValidationError(this, `${createOnly.join(", ")} cannot be combined with existingSecretArn (the secret is not created here)`);
+      }
+      validatePattern(this, "existingSecretArn", props.existingSecretArn, /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, "a Secrets Manager secret ARN");
+      this.secretArn = props.existingSecretArn;
+      this.encryptionKey = props.existingSecretKey;
+      return;
+    }
+    if (props.existingSecretKey) throw new ValidationError(this, "existingSecretKey needs existingSecretArn");
+
+    ensureRandomProvider(this);
+    this.username = props.username ?? "ingest";
+    this.encryptionKey = props.encryptionKey ?? new EncryptionKey(this, "Key", { description: `Encrypts secret ${this.node.path}` });
+    const password = new Password(this, "Password", {
+      length: props.passwordLength ?? 32,
+      // Letters and digits only: no character needs escaping in a header, a shell or a URL.
+      special: false,
+      minUpper: 2,
+      minLower: 2,
+      minNumeric: 2,
+    });
+    this.secret = new SecretsmanagerSecret(this, "Resource", {
+      name: props.secretName ?? uniqueName(this, 512, /[^A-Za-z0-9/_+=.@-]/g),
+      description: "Basic-auth credentials of the ingest API",
+      kmsKeyId: this.encryptionKey.keyArn,
+      recoveryWindowInDays: props.recoveryWindowDays ?? 30,
+    });
+    new SecretsmanagerSecretVersion(this, "Version", {
+      secretId: this.secret.id,
+      secretString: Fn.jsonencode({ username: this.username, password: password.result }),
+    });
+    this.secretArn = this.secret.arn;
+  }
+
+  /** secretsmanager:GetSecretValue on this secret only, and kms:Decrypt on its customer key. */
+  grantRead(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: [this.secretArn] }),
+    );
+    if (this.encryptionKey) {
+      grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ["kms:Decrypt"], resources: [this.encryptionKey.keyArn] }));
+    }
+  }
+}
+
+/** A random provider in the stack, added once (resources of hashicorp/random need one). */
+function ensureRandomProvider(scope: Construct): void {
+  const stack = TerraformStack.of(scope);
+  if (!stack.node.children.some((c) => c instanceof RandomProvider)) new RandomProvider(stack, "random");
+}
