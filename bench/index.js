@@ -12,6 +12,7 @@ const benches = [
   ["node", ["bench/synth.js", "5"]],
   ["node", ["scripts/run-ts.js", "bench/bundles.ts", "10"]],
   ["node", ["scripts/run-ts.js", "bench/consumer.ts", "3", "2000"]],
+  ["node", ["scripts/run-ts.js", "bench/authorizer.ts", "5000"]],
 ];
 spawnSync("bash", ["scripts/ensure-venv.sh"], { cwd: root, stdio: "inherit" });
 const sections = [];
