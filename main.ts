@@ -2,7 +2,17 @@ import { App, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { AppConfig, configureBackend, resolveConfig } from "./modules/app-config";
-import { DataStream, EventTable, IngestApi, ProducerAccess, ProducerAccessMode, StreamConsumer } from "./modules";
+import {
+  DataStream,
+  DeliveryStream,
+  EventTable,
+  IngestApi,
+  ProducerAccess,
+  ProducerAccessMode,
+  S3Destination,
+  SecureBucket,
+  StreamConsumer,
+} from "./modules";
 
 /** The streaming-ingest stack, built from an `AppConfig` (see `resolveConfig`). */
 export class IngestStack extends TerraformStack {
@@ -11,6 +21,7 @@ export class IngestStack extends TerraformStack {
   readonly table: EventTable;
   readonly consumer: StreamConsumer;
   readonly api: IngestApi;
+  readonly archive: DeliveryStream;
 
   constructor(scope: Construct, config: AppConfig) {
     super(scope, config.stackName);
@@ -38,6 +49,20 @@ export class IngestStack extends TerraformStack {
       table: this.table,
       failureQueueName: `${config.namePrefix}-consumer-failures`,
       function: { functionName: `${config.namePrefix}-stream-consumer` },
+    });
+
+    // Every record also lands in S3 (the partner guide's `<stream>-to-s3`), with access logs kept.
+    const accessLogs = new SecureBucket(this, "AccessLogs", { bucketPrefix: `${config.namePrefix}-access-logs`, accessLogTarget: true });
+    const archiveBucket = new SecureBucket(this, "Archive", { bucketPrefix: `${config.namePrefix}-archive`, accessLogsBucket: accessLogs });
+    this.archive = new DeliveryStream(this, "ToS3", {
+      source: this.stream,
+      destinations: [
+        new S3Destination({
+          bucket: archiveBucket,
+          dataOutputPrefix: "events/!{timestamp:yyyy/MM/dd/HH}/",
+          errorOutputPrefix: "errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/",
+        }),
+      ],
     });
   }
 }

@@ -22,8 +22,8 @@ describe("the app (main.ts)", () => {
     expect(Object.values(json.resource.aws_kinesis_stream)).toEqual([
       expect.objectContaining({ name: "ingest-events", encryption_type: "KMS" }),
     ]);
-    // 3 stream + 2 table + 3 consumer alarms
-    expect(Object.keys(json.resource.aws_cloudwatch_metric_alarm)).toHaveLength(8);
+    // 3 stream + 2 table + 3 consumer + 1 delivery-stream alarms
+    expect(Object.keys(json.resource.aws_cloudwatch_metric_alarm)).toHaveLength(9);
     expect(Object.values(json.resource.aws_dynamodb_table)).toEqual([expect.objectContaining({ name: "ingest-events" })]);
     const mapping: any = Object.values(json.resource.aws_lambda_event_source_mapping)[0];
     expect(mapping.event_source_arn).toMatch(/^\$\{aws_kinesis_stream\./);
@@ -46,6 +46,17 @@ describe("the app (main.ts)", () => {
     ]);
     expect(json.output.IngestApi_url.value).toMatch(/invoke_url/);
     expect(Object.values(json.resource.aws_secretsmanager_secret)).toEqual([expect.objectContaining({ name: "ingest/ingest-api/basic-auth" })]);
+  });
+
+  it("delivers the stream to S3 as <stream>-to-s3, with delivery-error logging on", () => {
+    const json = synthApp();
+    const ds: any = Object.values(json.resource.aws_kinesis_firehose_delivery_stream)[0];
+    expect(ds).toMatchObject({
+      name: "ingest-events-to-s3",
+      kinesis_source_configuration: { kinesis_stream_arn: `\${aws_kinesis_stream.${Object.keys(json.resource.aws_kinesis_stream)[0]}.arn}` },
+      extended_s3_configuration: { cloudwatch_logging_options: { enabled: true }, prefix: "events/!{timestamp:yyyy/MM/dd/HH}/" },
+    });
+    expect(Object.values(json.resource.aws_s3_bucket_logging)).toHaveLength(1); // the archive's access logs are on
   });
 
   it("uses a partner role when the partner's account is configured", () => {

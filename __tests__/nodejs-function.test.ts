@@ -1,8 +1,8 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { Architecture, NodejsFunction, Tracing, bundleHandler } from "../modules";
-import { newStack, onlyResource, policyOf, synth } from "./helpers/synth";
+import { Architecture, NodejsFunction, Role, Tracing, Trust, bundleHandler } from "../modules";
+import { newStack, onlyResource, policyOf, resourcesOf, synth } from "./helpers/synth";
 
 function build(props: Partial<ConstructorParameters<typeof NodejsFunction>[2]> = {}) {
   const { stack } = newStack();
@@ -104,10 +104,21 @@ describe("NodejsFunction", () => {
     expect(fs.statSync(path.join(dir, "index.js")).size).toBeLessThan(fs.statSync(path.join(bundleHandler("stream-consumer"), "index.js")).size / 4);
   });
 
-  it("grants invoke to one service principal for one source ARN", () => {
+  it("grants invoke to a grantee by identity policy", () => {
     const { stack } = newStack();
     const fn = new NodejsFunction(stack, "Fn", { entry: "stream-consumer", functionName: "my-fn" });
-    fn.grantInvoke("ApiInvoke", "apigateway.amazonaws.com", "arn:aws:execute-api:eu-west-1:1:abc/*");
+    const caller = new Role(stack, "Caller", { assumedBy: Trust.service("states.amazonaws.com") });
+    fn.grantInvoke(caller);
+    const json = synth(stack);
+    const policy = Object.entries(resourcesOf(json, "aws_iam_role_policy")).find(([k]) => k.startsWith("Caller"))![1] as any;
+    const fnArn = `\${aws_lambda_function.${Object.keys(json.resource.aws_lambda_function)[0]}.arn}`;
+    expect(policyOf(policy).Statement).toEqual([{ Effect: "Allow", Action: "lambda:InvokeFunction", Resource: [fnArn, `${fnArn}:*`] }]);
+  });
+
+  it("allows invoke from one service principal for one source ARN", () => {
+    const { stack } = newStack();
+    const fn = new NodejsFunction(stack, "Fn", { entry: "stream-consumer", functionName: "my-fn" });
+    fn.allowInvokeFromService("ApiInvoke", "apigateway.amazonaws.com", "arn:aws:execute-api:eu-west-1:1:abc/*");
     expect(onlyResource(synth(stack), "aws_lambda_permission")).toMatchObject({
       action: "lambda:InvokeFunction",
       principal: "apigateway.amazonaws.com",

@@ -15,3 +15,6 @@ export * from "./dynamodb-table";
 export * from "./stream-consumer";
 export * from "./basic-auth-secret";
 export * from "./ingest-api";
+export * from "./s3-bucket";
+export * from "./firehose-destinations";
+export * from "./firehose-delivery-stream";

@@ -228,7 +228,7 @@ export class IngestApi extends Construct {
       authorizerResultTtlInSeconds: ttl,
     });
     // Only this API's authorizer may invoke the function.
-    this.authorizerFunction.grantInvoke("ApiInvoke", "apigateway.amazonaws.com", `${this.api.executionArn}/authorizers/${authorizer.id}`);
+    this.authorizerFunction.allowInvokeFromService("ApiInvoke", "apigateway.amazonaws.com", `${this.api.executionArn}/authorizers/${authorizer.id}`);
 
     // --- The API's role into Kinesis: PutRecord/PutRecords on the bound streams, nothing else -----
     this.apiRole = new Role(this, "KinesisRole", {

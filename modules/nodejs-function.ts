@@ -148,8 +148,15 @@ export class NodejsFunction extends Construct implements IGrantable {
     return this.role.policyDependables;
   }
 
-  /** Lets one AWS service invoke this function, only on behalf of `sourceArn`. */
-  grantInvoke(id: string, principal: string, sourceArn: string): LambdaPermission {
+  /** Lets the grantee invoke this function (an identity-policy statement). */
+  grantInvoke(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ["lambda:InvokeFunction"], resources: [this.functionArn, `${this.functionArn}:*`] }),
+    );
+  }
+
+  /** Lets one AWS service invoke this function, only on behalf of `sourceArn` (a resource-policy permission). */
+  allowInvokeFromService(id: string, principal: string, sourceArn: string): LambdaPermission {
     return new LambdaPermission(this, id, {
       action: "lambda:InvokeFunction",
       functionName: this.resource.functionName,
