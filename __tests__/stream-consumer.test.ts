@@ -154,3 +154,33 @@ describe("StreamConsumer props", () => {
     expect(onlyResource(synth(stack), "aws_lambda_function").environment.variables).toMatchObject({ PARTITION_KEY: "device", SORT_KEY: "ts" });
   });
 });
+
+describe("StreamConsumer with existing resources", () => {
+  it("consumes an existing stream into an existing table, granting on their ARNs and keys", () => {
+    const { stack } = newStack();
+    const stream = DataStream.fromStreamArn(stack, "Stream", {
+      streamArn: "arn:aws:kinesis:eu-west-1:123456789012:stream/legacy-events",
+      encryptionKey: { keyArn: "arn:aws:kms:eu-west-1:123456789012:key/s" },
+    });
+    const table = EventTable.fromTableAttributes(stack, "Table", {
+      tableArn: "arn:aws:dynamodb:eu-west-1:123456789012:table/legacy-items",
+      partitionKey: { name: "id" },
+    });
+    new StreamConsumer(stack, "Consumer", { stream, table, function: { functionName: "c" } });
+    const json = synth(stack);
+    expect(resourcesOf(json, "aws_kinesis_stream")).toEqual({});
+    expect(resourcesOf(json, "aws_dynamodb_table")).toEqual({});
+    expect(onlyResource(json, "aws_lambda_event_source_mapping").event_source_arn).toBe("arn:aws:kinesis:eu-west-1:123456789012:stream/legacy-events");
+    expect(onlyResource(json, "aws_lambda_function").environment.variables).toMatchObject({ TABLE_NAME: "legacy-items", PARTITION_KEY: "id" });
+    const statements = policyOf(onlyResource(json, "aws_iam_role_policy")).Statement;
+    expect(statements).toContainEqual({ Effect: "Allow", Action: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:PutItem"], Resource: "arn:aws:dynamodb:eu-west-1:123456789012:table/legacy-items" });
+    expect(statements).toContainEqual({ Effect: "Allow", Action: "kms:Decrypt", Resource: "arn:aws:kms:eu-west-1:123456789012:key/s" });
+  });
+
+  it.each([
+    ["a stream ARN that is not one", () => DataStream.fromStreamArn(newStack().stack, "S", { streamArn: "arn:aws:s3:::x" }), 'streamArn must be a Kinesis stream ARN; got "arn:aws:s3:::x"'],
+    ["a table ARN that is not one", () => EventTable.fromTableAttributes(newStack().stack, "T", { tableArn: "table/x" }), 'tableArn must be a DynamoDB table ARN; got "table/x"'],
+  ])("rejects %s", (_label, make, message) => {
+    expect(make).toThrow(message);
+  });
+});

@@ -1,4 +1,4 @@
-import { Construct } from "constructs";
+import { Construct, IConstruct } from "constructs";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
 import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
@@ -89,7 +89,120 @@ const ALARMED_OPERATIONS = ["GetItem", "PutItem", "BatchGetItem", "BatchWriteIte
  * A DynamoDB table for ingested events: on-demand, encrypted, point-in-time recovery on,
  * with exact grants and alarms on throttling and system errors.
  */
-export class EventTable extends Construct {
+/** A DynamoDB table, created here (`EventTable`) or existing (`EventTable.fromTableAttributes`). */
+export interface IEventTable extends IConstruct {
+  readonly tableName: string;
+  readonly tableArn: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  readonly encryptionKey?: IEncryptionKey;
+  grantReadData(grantee: IGrantable): void;
+  grantWriteData(grantee: IGrantable): void;
+  grantReadWriteData(grantee: IGrantable): void;
+  grant(grantee: IGrantable, ...actions: string[]): void;
+  grantKey(grantee: IGrantable, actionsOrAccess: string[] | "read" | "write"): void;
+  metric(metricName: string, options?: MetricOptions & { operation?: string }): Metric;
+  metricThrottleEvents(kind: "read" | "write", options?: MetricOptions): Metric;
+  metricSystemErrors(operation: string, options?: MetricOptions): Metric;
+}
+
+/** Grants and metrics shared by created and imported tables. */
+abstract class EventTableBase extends Construct implements IEventTable {
+  abstract readonly tableName: string;
+  abstract readonly tableArn: string;
+  abstract readonly partitionKey: KeyAttribute;
+  abstract readonly sortKey?: KeyAttribute;
+  abstract readonly encryptionKey?: IEncryptionKey;
+
+  /** Read items: BatchGetItem, ConditionCheckItem, DescribeTable, GetItem, Query, Scan (+ KMS on a customer key). */
+  grantReadData(grantee: IGrantable): void {
+    this.grant(grantee, ...READ_ACTIONS);
+    this.grantKey(grantee, KEY_READ_ACTIONS);
+  }
+
+  /** Write items: BatchWriteItem, DeleteItem, DescribeTable, PutItem, UpdateItem (+ KMS on a customer key). */
+  grantWriteData(grantee: IGrantable): void {
+    this.grant(grantee, ...WRITE_ACTIONS);
+    this.grantKey(grantee, KEY_WRITE_ACTIONS);
+  }
+
+  grantReadWriteData(grantee: IGrantable): void {
+    this.grantReadData(grantee);
+    this.grantWriteData(grantee);
+  }
+
+  /** Exactly the given DynamoDB actions on this table (no KMS statement). */
+  grant(grantee: IGrantable, ...actions: string[]): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [this.tableArn] }));
+  }
+
+  /** The KMS actions a reader (`read`) or writer (`write`) of a customer-key table needs; nothing for AWS keys. */
+  grantKey(grantee: IGrantable, actionsOrAccess: string[] | "read" | "write"): void {
+    if (!this.encryptionKey) return;
+    const actions =
+      actionsOrAccess === "read" ? KEY_READ_ACTIONS : actionsOrAccess === "write" ? KEY_WRITE_ACTIONS : actionsOrAccess;
+    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [this.encryptionKey.keyArn] }));
+  }
+
+  metric(metricName: string, options: MetricOptions & { operation?: string } = {}): Metric {
+    return new Metric({
+      namespace: "AWS/DynamoDB",
+      metricName,
+      dimensions: { TableName: this.tableName, ...(options.operation ? { Operation: options.operation } : {}) },
+      statistic: options.statistic ?? "Sum",
+      periodSeconds: options.periodSeconds,
+    });
+  }
+
+  /** Throttled read (`read`) or write (`write`) events (Sum). */
+  metricThrottleEvents(kind: "read" | "write", options: MetricOptions = {}): Metric {
+    return this.metric(kind === "read" ? "ReadThrottleEvents" : "WriteThrottleEvents", { statistic: "Sum", ...options });
+  }
+
+  /** HTTP 500s from DynamoDB for one operation (Sum). */
+  metricSystemErrors(operation: string, options: MetricOptions = {}): Metric {
+    return this.metric("SystemErrors", { statistic: "Sum", operation, ...options });
+  }
+}
+
+export interface EventTableAttributes {
+  readonly tableArn: string;
+  /** @default parsed from a literal ARN */
+  readonly tableName?: string;
+  /** @default { name: "eventId", type: "S" } */
+  readonly partitionKey?: KeyAttribute;
+  /** @default none */
+  readonly sortKey?: KeyAttribute;
+  /** The table's customer-managed key, so grants include the KMS statements. @default none */
+  readonly encryptionKey?: IEncryptionKey;
+}
+
+class ImportedEventTable extends EventTableBase {
+  readonly tableName: string;
+  readonly tableArn: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  readonly encryptionKey?: IEncryptionKey;
+
+  constructor(scope: Construct, id: string, attrs: EventTableAttributes) {
+    super(scope, id);
+    validatePattern(this, "tableArn", attrs.tableArn, /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[a-zA-Z0-9_.-]{3,255}$/, "a DynamoDB table ARN");
+    const parsed = isUnresolved(attrs.tableArn) ? undefined : attrs.tableArn.split("/")[1];
+    if (!attrs.tableName && !parsed) throw new ValidationError(this, "tableName is required when tableArn is a reference");
+    this.tableArn = attrs.tableArn;
+    this.tableName = attrs.tableName ?? parsed!;
+    this.partitionKey = attrs.partitionKey ?? { name: "eventId", type: "S" };
+    this.sortKey = attrs.sortKey;
+    this.encryptionKey = attrs.encryptionKey;
+  }
+}
+
+export class EventTable extends EventTableBase {
+  /** A table that exists already (grants and metrics only; nothing is created). */
+  static fromTableAttributes(scope: Construct, id: string, attrs: EventTableAttributes): IEventTable {
+    return new ImportedEventTable(scope, id, attrs);
+  }
+
   readonly resource: DynamodbTable;
   readonly tableName: string;
   readonly tableArn: string;
@@ -167,56 +280,6 @@ export class EventTable extends Construct {
       this.addAutoscaling("Write", props.writeCapacity!);
     }
     if (props.alarms ?? true) this.createDefaultAlarms(props.alarmActions);
-  }
-
-  /** Read items: BatchGetItem, ConditionCheckItem, DescribeTable, GetItem, Query, Scan (+ KMS on a customer key). */
-  grantReadData(grantee: IGrantable): void {
-    this.grant(grantee, ...READ_ACTIONS);
-    this.grantKey(grantee, KEY_READ_ACTIONS);
-  }
-
-  /** Write items: BatchWriteItem, DeleteItem, DescribeTable, PutItem, UpdateItem (+ KMS on a customer key). */
-  grantWriteData(grantee: IGrantable): void {
-    this.grant(grantee, ...WRITE_ACTIONS);
-    this.grantKey(grantee, KEY_WRITE_ACTIONS);
-  }
-
-  grantReadWriteData(grantee: IGrantable): void {
-    this.grantReadData(grantee);
-    this.grantWriteData(grantee);
-  }
-
-  /** Exactly the given DynamoDB actions on this table (no KMS statement). */
-  grant(grantee: IGrantable, ...actions: string[]): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [this.tableArn] }));
-  }
-
-  /** The KMS actions a reader (`read`) or writer (`write`) of a customer-key table needs; nothing for AWS keys. */
-  grantKey(grantee: IGrantable, actionsOrAccess: string[] | "read" | "write"): void {
-    if (!this.encryptionKey) return;
-    const actions =
-      actionsOrAccess === "read" ? KEY_READ_ACTIONS : actionsOrAccess === "write" ? KEY_WRITE_ACTIONS : actionsOrAccess;
-    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [this.encryptionKey.keyArn] }));
-  }
-
-  metric(metricName: string, options: MetricOptions & { operation?: string } = {}): Metric {
-    return new Metric({
-      namespace: "AWS/DynamoDB",
-      metricName,
-      dimensions: { TableName: this.tableName, ...(options.operation ? { Operation: options.operation } : {}) },
-      statistic: options.statistic ?? "Sum",
-      periodSeconds: options.periodSeconds,
-    });
-  }
-
-  /** Throttled read (`read`) or write (`write`) events (Sum). */
-  metricThrottleEvents(kind: "read" | "write", options: MetricOptions = {}): Metric {
-    return this.metric(kind === "read" ? "ReadThrottleEvents" : "WriteThrottleEvents", { statistic: "Sum", ...options });
-  }
-
-  /** HTTP 500s from DynamoDB for one operation (Sum). */
-  metricSystemErrors(operation: string, options: MetricOptions = {}): Metric {
-    return this.metric("SystemErrors", { statistic: "Sum", operation, ...options });
   }
 
   private addAutoscaling(kind: "Read" | "Write", scaling: CapacityScaling): void {

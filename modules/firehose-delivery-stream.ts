@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { KinesisFirehoseDeliveryStream } from "@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import { DataStream } from "./kinesis-stream";
+import { IDataStream } from "./kinesis-stream";
 import { DestinationConfig, firehoseTrust, S3Destination } from "./firehose-destinations";
 import { IEncryptionKey } from "./kms-key";
 import { Metric, MetricOptions } from "./metric";
@@ -22,7 +22,7 @@ export interface DeliveryStreamProps {
   /** Exactly one destination (as in the AWS CDK: more is a synth-time error). */
   readonly destinations: S3Destination[];
   /** Read from this Kinesis data stream. @default Direct PUT (producers call PutRecord/PutRecordBatch) */
-  readonly source?: DataStream;
+  readonly source?: IDataStream;
   /** `[a-zA-Z0-9_.-]{1,64}`. @default `<source stream>-to-s3` with a Kinesis source, else from the construct path */
   readonly deliveryStreamName?: string;
   /** The role Firehose reads the source with (Kinesis source only). @default one created */
@@ -38,7 +38,7 @@ export interface DeliveryStreamProps {
 }
 
 /** Delivery stream names already taken, per source stream, to catch two default `<stream>-to-s3` names. */
-const namesBySource = new WeakMap<DataStream, Set<string>>();
+const namesBySource = new WeakMap<IDataStream, Set<string>>();
 
 /**
  * A Kinesis Data Firehose delivery stream to S3 (the AWS CDK `DeliveryStream`, plus a Kinesis
@@ -145,7 +145,7 @@ export class DeliveryStream extends Construct implements IGrantable {
     }
   }
 
-  private defaultName(source?: DataStream): string {
+  private defaultName(source?: IDataStream): string {
     if (source && !isUnresolved(source.streamName)) {
       const name = `${source.streamName}-to-s3`;
       if (name.length > 64) {

@@ -1,4 +1,4 @@
-import { Construct } from "constructs";
+import { Construct, IConstruct } from "constructs";
 import { KinesisStream } from "@cdktf/provider-aws/lib/kinesis-stream";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { EncryptionKey, IEncryptionKey } from "./kms-key";
@@ -88,8 +88,128 @@ const KINESIS_READ_ACTIONS = [
 ];
 const KINESIS_WRITE_ACTIONS = ["kinesis:PutRecord", "kinesis:PutRecords"];
 
+/** A Kinesis data stream, created here (`DataStream`) or existing (`DataStream.fromStreamArn`). */
+export interface IDataStream extends IConstruct {
+  readonly streamArn: string;
+  readonly streamName: string;
+  /** The customer-managed key, when the stream uses one. */
+  readonly encryptionKey?: IEncryptionKey;
+  grantRead(grantee: IGrantable): void;
+  grantWrite(grantee: IGrantable): void;
+  grantReadWrite(grantee: IGrantable): void;
+  grant(grantee: IGrantable, ...actions: string[]): void;
+  metric(metricName: string, options?: MetricOptions): Metric;
+  metricIncomingRecords(options?: MetricOptions): Metric;
+  metricIncomingBytes(options?: MetricOptions): Metric;
+  metricGetRecordsIteratorAgeMilliseconds(options?: MetricOptions): Metric;
+  metricReadProvisionedThroughputExceeded(options?: MetricOptions): Metric;
+  metricWriteProvisionedThroughputExceeded(options?: MetricOptions): Metric;
+}
+
+/** Grants and metrics shared by created and imported streams. */
+abstract class DataStreamBase extends Construct implements IDataStream {
+  abstract readonly streamArn: string;
+  abstract readonly streamName: string;
+  abstract readonly encryptionKey?: IEncryptionKey;
+
+  /** Read records: describe, list shards, get iterators and records; `kms:Decrypt` on a customer key. */
+  grantRead(grantee: IGrantable): void {
+    this.grant(grantee, ...KINESIS_READ_ACTIONS);
+    this.grantKey(grantee, "kms:Decrypt");
+  }
+
+  /** Write records: PutRecord and PutRecords only; `kms:GenerateDataKey` on a customer key. */
+  grantWrite(grantee: IGrantable): void {
+    this.grant(grantee, ...KINESIS_WRITE_ACTIONS);
+    this.grantKey(grantee, "kms:GenerateDataKey");
+  }
+
+  /** Both `grantRead` and `grantWrite`. */
+  grantReadWrite(grantee: IGrantable): void {
+    this.grantRead(grantee);
+    this.grantWrite(grantee);
+  }
+
+  /** The given Kinesis actions on this stream only (no KMS statement is added). */
+  grant(grantee: IGrantable, ...actions: string[]): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [this.streamArn] }));
+  }
+
+  private grantKey(grantee: IGrantable, action: string): void {
+    if (!this.encryptionKey) return; // the AWS-managed key needs no identity-policy statement
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: [action], resources: [this.encryptionKey.keyArn] }),
+    );
+  }
+
+  /** Any AWS/Kinesis stream metric (Sum unless told). */
+  metric(metricName: string, options: MetricOptions = {}): Metric {
+    return new Metric({
+      namespace: "AWS/Kinesis",
+      metricName,
+      dimensions: { StreamName: this.streamName },
+      statistic: options.statistic ?? "Sum",
+      periodSeconds: options.periodSeconds,
+    });
+  }
+
+  /** Records put into the stream (Sum). */
+  metricIncomingRecords(options: MetricOptions = {}): Metric {
+    return this.metric("IncomingRecords", { statistic: "Sum", ...options });
+  }
+
+  /** Bytes put into the stream (Sum). */
+  metricIncomingBytes(options: MetricOptions = {}): Metric {
+    return this.metric("IncomingBytes", { statistic: "Sum", ...options });
+  }
+
+  /** Age of the last record read by GetRecords: how far the slowest consumer lags (Maximum). */
+  metricGetRecordsIteratorAgeMilliseconds(options: MetricOptions = {}): Metric {
+    return this.metric("GetRecords.IteratorAgeMilliseconds", { statistic: "Maximum", ...options });
+  }
+
+  /** Share of GetRecords calls throttled (Average, 0–1). */
+  metricReadProvisionedThroughputExceeded(options: MetricOptions = {}): Metric {
+    return this.metric("ReadProvisionedThroughputExceeded", { statistic: "Average", ...options });
+  }
+
+  /** Share of records rejected for throughput (Average, 0–1). */
+  metricWriteProvisionedThroughputExceeded(options: MetricOptions = {}): Metric {
+    return this.metric("WriteProvisionedThroughputExceeded", { statistic: "Average", ...options });
+  }
+}
+
+export interface DataStreamAttributes {
+  readonly streamArn: string;
+  /** @default parsed from a literal ARN */
+  readonly streamName?: string;
+  /** The stream's customer-managed key, so grants include the KMS statements. @default none (AWS-managed key) */
+  readonly encryptionKey?: IEncryptionKey;
+}
+
+class ImportedDataStream extends DataStreamBase {
+  readonly streamArn: string;
+  readonly streamName: string;
+  readonly encryptionKey?: IEncryptionKey;
+
+  constructor(scope: Construct, id: string, attrs: DataStreamAttributes) {
+    super(scope, id);
+    validatePattern(this, "streamArn", attrs.streamArn, /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/[a-zA-Z0-9_.-]{1,128}$/, "a Kinesis stream ARN");
+    const parsed = isUnresolved(attrs.streamArn) ? undefined : attrs.streamArn.split("/")[1];
+    if (!attrs.streamName && !parsed) throw new ValidationError(this, "streamName is required when streamArn is a reference");
+    this.streamArn = attrs.streamArn;
+    this.streamName = attrs.streamName ?? parsed!;
+    this.encryptionKey = attrs.encryptionKey;
+  }
+}
+
 /** A KMS-encrypted Kinesis data stream with grants, metrics and default alarms. */
-export class DataStream extends Construct {
+export class DataStream extends DataStreamBase {
+  /** A stream that exists already (grants and metrics only; nothing is created). */
+  static fromStreamArn(scope: Construct, id: string, attrs: DataStreamAttributes): IDataStream {
+    return new ImportedDataStream(scope, id, attrs);
+  }
+
   /**
    * Shards needed for a workload: the largest of the records-in, bytes-in and bytes-out needs,
    * each against its per-shard limit.
@@ -175,72 +295,6 @@ export class DataStream extends Construct {
     this.streamName = props.streamName ?? this.resource.name;
 
     if (props.alarms ?? true) this.createDefaultAlarms(props.alarmActions);
-  }
-
-  /** Read records: describe, list shards, get iterators and records; `kms:Decrypt` on a customer key. */
-  grantRead(grantee: IGrantable): void {
-    this.grant(grantee, ...KINESIS_READ_ACTIONS);
-    this.grantKey(grantee, "kms:Decrypt");
-  }
-
-  /** Write records: PutRecord and PutRecords only; `kms:GenerateDataKey` on a customer key. */
-  grantWrite(grantee: IGrantable): void {
-    this.grant(grantee, ...KINESIS_WRITE_ACTIONS);
-    this.grantKey(grantee, "kms:GenerateDataKey");
-  }
-
-  /** Both `grantRead` and `grantWrite`. */
-  grantReadWrite(grantee: IGrantable): void {
-    this.grantRead(grantee);
-    this.grantWrite(grantee);
-  }
-
-  /** The given Kinesis actions on this stream only (no KMS statement is added). */
-  grant(grantee: IGrantable, ...actions: string[]): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [this.streamArn] }));
-  }
-
-  private grantKey(grantee: IGrantable, action: string): void {
-    if (!this.encryptionKey) return; // the AWS-managed key needs no identity-policy statement
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ actions: [action], resources: [this.encryptionKey.keyArn] }),
-    );
-  }
-
-  /** Any AWS/Kinesis stream metric (Sum unless told). */
-  metric(metricName: string, options: MetricOptions = {}): Metric {
-    return new Metric({
-      namespace: "AWS/Kinesis",
-      metricName,
-      dimensions: { StreamName: this.streamName },
-      statistic: options.statistic ?? "Sum",
-      periodSeconds: options.periodSeconds,
-    });
-  }
-
-  /** Records put into the stream (Sum). */
-  metricIncomingRecords(options: MetricOptions = {}): Metric {
-    return this.metric("IncomingRecords", { statistic: "Sum", ...options });
-  }
-
-  /** Bytes put into the stream (Sum). */
-  metricIncomingBytes(options: MetricOptions = {}): Metric {
-    return this.metric("IncomingBytes", { statistic: "Sum", ...options });
-  }
-
-  /** Age of the last record read by GetRecords: how far the slowest consumer lags (Maximum). */
-  metricGetRecordsIteratorAgeMilliseconds(options: MetricOptions = {}): Metric {
-    return this.metric("GetRecords.IteratorAgeMilliseconds", { statistic: "Maximum", ...options });
-  }
-
-  /** Share of GetRecords calls throttled (Average, 0–1). */
-  metricReadProvisionedThroughputExceeded(options: MetricOptions = {}): Metric {
-    return this.metric("ReadProvisionedThroughputExceeded", { statistic: "Average", ...options });
-  }
-
-  /** Share of records rejected for throughput (Average, 0–1). */
-  metricWriteProvisionedThroughputExceeded(options: MetricOptions = {}): Metric {
-    return this.metric("WriteProvisionedThroughputExceeded", { statistic: "Average", ...options });
   }
 
   private createDefaultAlarms(actions?: string[]): void {

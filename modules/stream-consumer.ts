@@ -2,8 +2,8 @@ import { Construct } from "constructs";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import { DataStream } from "./kinesis-stream";
-import { EventTable } from "./dynamodb-table";
+import { IDataStream } from "./kinesis-stream";
+import { IEventTable } from "./dynamodb-table";
 import { IEncryptionKey } from "./kms-key";
 import { Metric, MetricOptions } from "./metric";
 import { NodejsFunction, NodejsFunctionProps } from "./nodejs-function";
@@ -19,9 +19,9 @@ export enum StartingPosition {
 
 export interface StreamConsumerProps {
   /** The stream to consume. */
-  readonly stream: DataStream;
+  readonly stream: IDataStream;
   /** The table the records are written to; its partition (and sort) key must be string attributes of every record. */
-  readonly table: EventTable;
+  readonly table: IEventTable;
   /** Records per invocation, 1–10,000. @default 100 */
   readonly batchSize?: number;
   /** Seconds to gather records before invoking, 0–300. @default 1 */
