@@ -121,3 +121,34 @@ describe("producer configuration", () => {
     expect(() => resolveConfig(env)).toThrow(message);
   });
 });
+
+describe("environments", () => {
+  const { resolveEnvironments } = require("../modules/app-config");
+  const ctx = (c: Record<string, unknown>) => (k: string) => c[k];
+
+  it("is one stack when no environment is configured", () => {
+    expect(resolveEnvironments({}).map((c: any) => c.stackName)).toEqual(["streaming-ingest"]);
+  });
+
+  it("suffixes stack names and prefixes with the environment, and tags it", () => {
+    const configs = resolveEnvironments({}, ctx({ environments: { dev: {}, prod: { namePrefix: "acme" } } }));
+    expect(configs.map((c: any) => [c.environment, c.stackName, c.namePrefix, c.tags.Environment])).toEqual([
+      ["dev", "streaming-ingest-dev", "ingest-dev", "dev"],
+      ["prod", "streaming-ingest-prod", "acme", "prod"],
+    ]);
+  });
+
+  it("takes the environments from INGEST_ENVIRONMENTS, and each one's settings from the context", () => {
+    const configs = resolveEnvironments({ INGEST_ENVIRONMENTS: "prod" }, ctx({ environments: { dev: {}, prod: { tfCloudOrganization: "acme", tfWorkspace: "ingest-prod" } } }));
+    expect(configs).toHaveLength(1);
+    expect(configs[0].backend).toEqual({ kind: "cloud", organization: "acme", workspace: "ingest-prod", hostname: undefined });
+  });
+
+  it.each([
+    ["one TF_WORKSPACE for two environments", { TF_WORKSPACE: "w", TF_CLOUD_ORGANIZATION: "o" }, { environments: { dev: {}, prod: {} } }, "TF_WORKSPACE names one Terraform Cloud workspace but 2 environments (dev, prod) are configured"],
+    ["a bad environment name", { INGEST_ENVIRONMENTS: "Prod!" }, {}, 'environment names must match [a-z][a-z0-9]{0,9}; got "Prod!"'],
+    ["environments that are not an object", {}, { environments: ["dev"] }, 'context "environments" must be an object'],
+  ])("rejects %s", (_label, env, context, message) => {
+    expect(() => resolveEnvironments(env, ctx(context))).toThrow(message);
+  });
+});

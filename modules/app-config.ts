@@ -28,6 +28,8 @@ export interface ProducerConfig {
 }
 
 export interface AppConfig {
+  /** The environment's name (dev, prod, …), or undefined for the single-stack setup. */
+  readonly environment?: string;
   readonly stackName: string;
   readonly region: string;
   readonly namePrefix: string;
@@ -103,9 +105,16 @@ export function parseTags(raw: string | undefined): Record<string, string> {
   return tags;
 }
 
-export function resolveConfig(env: Env, context: ContextLookup = () => undefined): AppConfig {
+/** Overrides an environment applies on top of the variables (see `resolveEnvironments`). */
+interface EnvironmentOverrides {
+  readonly environment: string;
+  readonly stackName: string;
+  readonly namePrefix: string;
+}
+
+export function resolveConfig(env: Env, context: ContextLookup = () => undefined, overrides?: EnvironmentOverrides): AppConfig {
   const get = reader(env, context);
-  const stackName = get("INGEST_STACK_NAME") ?? "streaming-ingest";
+  const stackName = overrides?.stackName ?? get("INGEST_STACK_NAME") ?? "streaming-ingest";
   if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(stackName)) {
     throw new ConfigError(`INGEST_STACK_NAME must match [A-Za-z][A-Za-z0-9_-]{0,63}; got ${JSON.stringify(stackName)}`);
   }
@@ -113,15 +122,21 @@ export function resolveConfig(env: Env, context: ContextLookup = () => undefined
   if (!/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/.test(region)) {
     throw new ConfigError(`AWS_REGION must be an AWS region such as eu-west-1; got ${JSON.stringify(region)}`);
   }
-  const namePrefix = get("INGEST_NAME_PREFIX") ?? "ingest";
+  const namePrefix = overrides?.namePrefix ?? get("INGEST_NAME_PREFIX") ?? "ingest";
   if (!/^[a-z][a-z0-9-]{0,23}$/.test(namePrefix)) {
     throw new ConfigError(`INGEST_NAME_PREFIX must match [a-z][a-z0-9-]{0,23}; got ${JSON.stringify(namePrefix)}`);
   }
   return {
+    environment: overrides?.environment,
     stackName,
     region,
     namePrefix,
-    tags: { ManagedBy: "cdktf", Project: "streaming-ingest", ...parseTags(get("INGEST_TAGS")) },
+    tags: {
+      ManagedBy: "cdktf",
+      Project: "streaming-ingest",
+      ...(overrides ? { Environment: overrides.environment } : {}),
+      ...parseTags(get("INGEST_TAGS")),
+    },
     backend: resolveBackend(get, stackName, region),
     producer: resolveProducer(get),
   };
@@ -194,6 +209,42 @@ function resolveProducer(get: (n: ConfigVariable) => string | undefined): Produc
     );
   }
   return { mode, pgpKey };
+}
+
+/**
+ * One configuration per environment. The environments are `INGEST_ENVIRONMENTS` (comma-separated)
+ * or the keys of the context's `environments` object; each one's context entries override the
+ * global context, environment variables still come first, and its stack name and name prefix get
+ * the environment as a suffix unless it sets them. No environments: the single-stack setup.
+ */
+export function resolveEnvironments(env: Env, context: ContextLookup = () => undefined): AppConfig[] {
+  const perEnvironment = context("environments");
+  if (perEnvironment !== undefined && (typeof perEnvironment !== "object" || perEnvironment === null || Array.isArray(perEnvironment))) {
+    throw new ConfigError(`context "environments" must be an object of environment name -> settings; got ${JSON.stringify(perEnvironment)}`);
+  }
+  const settings = (perEnvironment ?? {}) as Record<string, Record<string, unknown>>;
+  const names = env.INGEST_ENVIRONMENTS
+    ? env.INGEST_ENVIRONMENTS.split(",").map((n) => n.trim()).filter(Boolean)
+    : Object.keys(settings);
+  if (names.length === 0) return [resolveConfig(env, context)];
+  for (const name of names) {
+    if (!/^[a-z][a-z0-9]{0,9}$/.test(name)) throw new ConfigError(`environment names must match [a-z][a-z0-9]{0,9}; got ${JSON.stringify(name)}`);
+  }
+  if (names.length > 1 && env.TF_WORKSPACE) {
+    throw new ConfigError(
+      `TF_WORKSPACE names one Terraform Cloud workspace but ${names.length} environments (${names.join(", ")}) are configured; set tfWorkspace per environment in cdktf.json context instead`,
+    );
+  }
+  return names.map((name) => {
+    const own = settings[name] ?? {};
+    const layered: ContextLookup = (key) => (key in own ? own[key] : context(key));
+    const get = reader(env, layered);
+    return resolveConfig(env, layered, {
+      environment: name,
+      stackName: (own.stackName as string | undefined) ?? `${get("INGEST_STACK_NAME") ?? "streaming-ingest"}-${name}`,
+      namePrefix: (own.namePrefix as string | undefined) ?? `${get("INGEST_NAME_PREFIX") ?? "ingest"}-${name}`,
+    });
+  });
 }
 
 /** Adds the configured state backend to a stack. */

@@ -18,3 +18,4 @@ export * from "./ingest-api";
 export * from "./s3-bucket";
 export * from "./firehose-destinations";
 export * from "./firehose-delivery-stream";
+export * from "./streaming-ingest-pipeline";

@@ -64,6 +64,12 @@ export class Metric {
     });
   }
 
+  /** The metric as a CloudWatch dashboard `metrics` row: namespace, name, dimension pairs, options. */
+  toWidgetRow(label?: string): unknown[] {
+    const dims = Object.entries(this.dimensions).flat();
+    return [this.namespace, this.metricName, ...dims, { stat: this.statistic, period: this.periodSeconds, ...(label ? { label } : {}) }];
+  }
+
   createAlarm(scope: Construct, id: string, options: CreateAlarmOptions): CloudwatchMetricAlarm {
     return new CloudwatchMetricAlarm(scope, id, {
       alarmName: options.alarmName ?? `${Object.values(this.dimensions).join("-")}-${this.metricName}`,
