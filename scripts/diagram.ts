@@ -1,0 +1,123 @@
+/**
+ * `npm run diagram`: renders a synthesized stack's resources and the references between them as a
+ * Mermaid flowchart (docs/architecture.mmd, and the README block between the diagram markers).
+ * Helper resources (policies, API Gateway methods, bucket settings, log streams…) are folded into
+ * the primary resource they reference, so a role's policy becomes edges from the role to what it
+ * may touch. Usage: node scripts/run-ts.js scripts/diagram.ts [path/to/cdk.tf.json]
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { projectRoot } from "../modules/bundling";
+
+/** Resource types drawn as nodes; everything else folds into the first of these it references. */
+export const PRIMARY_TYPES: Record<string, string> = {
+  aws_api_gateway_rest_api: "API Gateway REST API",
+  aws_api_gateway_authorizer: "Lambda authorizer (API Gateway)",
+  aws_lambda_function: "Lambda function",
+  aws_lambda_event_source_mapping: "Event source mapping",
+  aws_kinesis_stream: "Kinesis data stream",
+  aws_kinesis_firehose_delivery_stream: "Firehose delivery stream",
+  aws_dynamodb_table: "DynamoDB table",
+  aws_sqs_queue: "SQS queue",
+  aws_s3_bucket: "S3 bucket",
+  aws_secretsmanager_secret: "Secrets Manager secret",
+  aws_kms_key: "KMS key",
+  aws_iam_role: "IAM role",
+  aws_iam_user: "IAM user",
+  aws_cloudwatch_log_group: "CloudWatch log group",
+};
+
+/** Attributes naming the resource a helper belongs to, checked before any other reference. */
+const OWNER_ATTRIBUTES = ["role", "user", "bucket", "rest_api_id", "function_name", "log_group_name", "secret_id", "key_id", "target_key_id"];
+
+const REFERENCE = /\$\{(?:[a-z]+\()*((?:aws|random)_[a-z0-9_]+)\.([A-Za-z0-9_-]+)/g;
+
+interface Node {
+  id: string;
+  type: string;
+  name: string;
+  group: string;
+}
+
+function referencesIn(value: unknown): string[] {
+  const refs: string[] = [];
+  const text = JSON.stringify(value);
+  for (const m of text.matchAll(REFERENCE)) refs.push(`${m[1]}.${m[2]}`);
+  return refs;
+}
+
+/** The Mermaid flowchart of one synthesized stack (cdk.tf.json content). */
+export function mermaidFromStack(stack: { resource?: Record<string, Record<string, any>> }): string {
+  const resources = new Map<string, { type: string; config: any }>();
+  for (const [type, byId] of Object.entries(stack.resource ?? {})) {
+    for (const [id, config] of Object.entries(byId)) resources.set(`${type}.${id}`, { type, config });
+  }
+  // Fold each helper into the primary resource it references (following helpers of helpers).
+  const fold = new Map<string, string | undefined>();
+  const primaryOf = (key: string, seen = new Set<string>()): string | undefined => {
+    if (fold.has(key)) return fold.get(key);
+    const r = resources.get(key);
+    if (!r || seen.has(key)) return undefined;
+    if (r.type in PRIMARY_TYPES) return key;
+    seen.add(key);
+    const { depends_on: _d, ...config } = r.config;
+    const owners = OWNER_ATTRIBUTES.filter((a) => config[a] !== undefined).flatMap((a) => referencesIn(config[a]));
+    const target = [...owners, ...referencesIn(config)].map((ref) => primaryOf(ref, seen)).find((p) => p !== undefined);
+    fold.set(key, target);
+    return target;
+  };
+  const nodes = new Map<string, Node>();
+  const edges = new Set<string>();
+  for (const [key, r] of resources) {
+    const primary = primaryOf(key);
+    if (!primary) continue; // alarms, dashboards: observability, not data flow
+    if (primary === key) {
+      const metaPath: string = r.config["//"]?.metadata?.path ?? key;
+      const parts = metaPath.split("/");
+      const literal = (v: unknown) => (typeof v === "string" && !v.includes("${") ? v : undefined);
+      const name = literal(r.config.name) ?? literal(r.config.function_name) ?? literal(r.config.bucket_prefix) ?? parts[parts.length - 2];
+      nodes.set(key, { id: key.replace(/[^A-Za-z0-9_]/g, "_"), type: r.type, name: String(name).replace(/["${}]/g, "").slice(0, 48), group: parts.slice(1, -1).slice(0, 2).join("/") || "stack" });
+    }
+    const { depends_on: _d, ...config } = r.config;
+    for (const ref of referencesIn(config)) {
+      const target = primaryOf(ref);
+      if (target && target !== primary) edges.add(`${primary}->${target}`);
+    }
+  }
+  const lines = ["flowchart LR"];
+  const groups = new Map<string, Node[]>();
+  for (const n of nodes.values()) groups.set(n.group, [...(groups.get(n.group) ?? []), n]);
+  for (const [group, members] of [...groups.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    lines.push(`  subgraph ${group.replace(/[^A-Za-z0-9_]/g, "_")}["${group}"]`);
+    for (const n of members.sort((a, b) => a.id.localeCompare(b.id))) lines.push(`    ${n.id}["${PRIMARY_TYPES[n.type]}<br/>${n.name}"]`);
+    lines.push("  end");
+  }
+  for (const edge of [...edges].sort()) {
+    const [from, to] = edge.split("->");
+    lines.push(`  ${nodes.get(from)!.id} --> ${nodes.get(to)!.id}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export const README_START = "<!-- diagram:start (generated by npm run diagram; do not edit) -->";
+export const README_END = "<!-- diagram:end -->";
+
+/** The README with its diagram block replaced. */
+export function withDiagram(readme: string, mermaid: string): string {
+  const start = readme.indexOf(README_START);
+  const end = readme.indexOf(README_END);
+  if (start === -1 || end === -1) throw new Error(`README.md needs the markers ${README_START} and ${README_END}`);
+  return `${readme.slice(0, start + README_START.length)}\n\`\`\`mermaid\n${mermaid}\`\`\`\n${readme.slice(end)}`;
+}
+
+// Run directly (scripts/run-ts.js makes this file argv[1]); imported by tests, it does nothing.
+if (process.argv[1] === __filename) {
+  const root = projectRoot();
+  const stackFile = process.argv[2] ?? path.join(root, "cdktf.out", "stacks", "streaming-ingest-dev", "cdk.tf.json");
+  const mermaid = mermaidFromStack(JSON.parse(fs.readFileSync(stackFile, "utf8")));
+  fs.mkdirSync(path.join(root, "docs"), { recursive: true });
+  fs.writeFileSync(path.join(root, "docs", "architecture.mmd"), mermaid);
+  const readmePath = path.join(root, "README.md");
+  fs.writeFileSync(readmePath, withDiagram(fs.readFileSync(readmePath, "utf8"), mermaid));
+  console.log(`wrote docs/architecture.mmd and the README diagram (${mermaid.split("\n").length} lines) from ${path.relative(root, stackFile)}`);
+}
