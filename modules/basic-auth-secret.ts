@@ -8,6 +8,7 @@ import { EncryptionKey, IEncryptionKey } from "./kms-key";
 import { IGrantable, PolicyStatement } from "./policy";
 import { uniqueName } from "./naming";
 import { validatePattern, validateRange, ValidationError } from "./validation";
+import { skipCheckov } from "./checkov";
 
 export interface BasicAuthSecretProps {
   /** The user name stored in the secret, `[A-Za-z0-9._@-]{1,64}` (no colon). @default "ingest" */
@@ -79,6 +80,7 @@ export class BasicAuthSecret extends Construct {
       secretString: Fn.jsonencode({ username: this.username, password: password.result }),
     });
     this.secretArn = this.secret.arn;
+    skipCheckov(this.secret, "CKV2_AWS_57", "Basic-auth credentials shared with partners: rotation needs their cooperation, so it is done by writing a new version (the authorizer picks it up within its TTL)");
   }
 
   /** secretsmanager:GetSecretValue on this secret only, and kms:Decrypt on its customer key. */

@@ -8,6 +8,7 @@ import { createMathAlarm, Metric, MetricOptions } from "./metric";
 import { IGrantable, PolicyStatement } from "./policy";
 import { uniqueName } from "./naming";
 import { isUnresolved, validateOneOf, validatePattern, validateRange, ValidationError } from "./validation";
+import { skipCheckov } from "./checkov";
 
 export enum TableEncryption {
   /** The AWS-owned key: no cost, no key to manage, no KMS statements in grants. */
@@ -273,6 +274,9 @@ export class EventTable extends EventTableBase {
       lifecycle: provisioned ? { ignoreChanges: ["read_capacity", "write_capacity"] } : undefined,
     });
     this.tableName = props.tableName ?? this.resource.name;
+    if (!this.encryptionKey) {
+      skipCheckov(this.resource, "CKV_AWS_119", "Encrypted at rest with an AWS key (no per-request KMS cost or throttling); encryption CUSTOMER_MANAGED gives a customer key");
+    }
     this.tableArn = this.resource.arn;
 
     if (provisioned) {

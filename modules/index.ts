@@ -19,3 +19,4 @@ export * from "./s3-bucket";
 export * from "./firehose-destinations";
 export * from "./firehose-delivery-stream";
 export * from "./streaming-ingest-pipeline";
+export * from "./checkov";

@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { validateRange, validatePattern } from "./validation";
+import { skipCheckov } from "./checkov";
 
 /** A customer-managed KMS key, created here or passed in by ARN. */
 export interface IEncryptionKey {
@@ -40,6 +41,7 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
       deletionWindowInDays: props.deletionWindowInDays ?? 30,
     });
     this.keyArn = this.resource.arn;
+    skipCheckov(this.resource, "CKV2_AWS_64", "AWS's default key policy applies: the account delegates to IAM, and every use is an IAM statement that the IAM walk test checks; writing it out would add a kms:* statement");
     if (props.alias) {
       new KmsAlias(this, "Alias", { name: `alias/${props.alias}`, targetKeyId: this.resource.keyId });
     }

@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IEncryptionKey } from "./kms-key";
 import { validateOneOf } from "./validation";
+import { skipCheckov } from "./checkov";
 
 /** The retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [
@@ -37,5 +38,8 @@ export class LogGroup extends Construct {
     });
     this.logGroupName = props.logGroupName;
     this.logGroupArn = this.resource.arn;
+    if (!props.encryptionKey) {
+      skipCheckov(this.resource, "CKV_AWS_158", "CloudWatch Logs encrypts at rest with service keys; the logs hold no payloads or credentials. encryptionKey takes a key whose policy admits the logs service");
+    }
   }
 }

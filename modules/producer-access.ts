@@ -5,6 +5,7 @@ import { IGrantable } from "./policy";
 import { Role, Trust } from "./iam-role";
 import { User } from "./iam-user";
 import { validateOneOf, validatePattern, validateRange, ValidationError } from "./validation";
+import { skipCheckov } from "./checkov";
 
 /** How the external producer authenticates. */
 export enum ProducerAccessMode {
@@ -106,6 +107,8 @@ export class ProducerAccess extends Construct implements IGrantable {
       this.user = new User(this, "User", { userName: props.identityName, path: "/external-producers/" });
       this.accessKey = new IamAccessKey(this, "AccessKey", { user: this.user.userName, pgpKey: props.pgpKey });
       this.grantPrincipal = this.user.grantPrincipal;
+      const why = "A machine identity for an external partner that cannot assume roles (ACCESS_KEY mode); SSO and groups are for people. ASSUME_ROLE is used when the partner's account is known";
+      skipCheckov(this.user.resource, "CKV_AWS_273", why);
       if (outputs) {
         new TerraformOutput(this, "AccessKeyIdOutput", {
           value: this.accessKey.id,
@@ -121,5 +124,9 @@ export class ProducerAccess extends Construct implements IGrantable {
       }
     }
     props.stream.grantWrite(this);
+    // The user's inline policy exists once the grant is made.
+    for (const policy of this.user?.policyDependables ?? []) {
+      skipCheckov(policy, "CKV_AWS_40", "The partner's machine user has exactly one inline policy (PutRecord/PutRecords on one stream); a group of one adds nothing");
+    }
   }
 }

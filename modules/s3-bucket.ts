@@ -10,6 +10,7 @@ import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucke
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { IEncryptionKey } from "./kms-key";
 import { validatePattern, validateRange, ValidationError } from "./validation";
+import { skipCheckov } from "./checkov";
 
 /** A bucket something can be granted access to or deliver into: created here, or existing. */
 export interface IBucket {
@@ -80,6 +81,11 @@ export class SecureBucket extends Construct implements IBucket {
     this.bucketName = this.resource.bucket;
     this.encryptionKey = props.encryptionKey;
     const bucket = this.resource.id;
+    skipCheckov(this.resource, "CKV2_AWS_62", "No reader needs object-created events (the archive is read in batches); add an aws_s3_bucket_notification when one does");
+    skipCheckov(this.resource, "CKV_AWS_144", "Cross-region replication is a disaster-recovery decision outside this stack; versioning is on, so it can be added");
+    if (props.accessLogTarget) {
+      skipCheckov(this.resource, "CKV_AWS_145", "S3 server access logs can only be delivered to SSE-S3 buckets");
+    }
 
     new S3BucketServerSideEncryptionConfigurationA(this, "Encryption", {
       bucket,

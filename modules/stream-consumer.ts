@@ -9,6 +9,7 @@ import { Metric, MetricOptions } from "./metric";
 import { NodejsFunction, NodejsFunctionProps } from "./nodejs-function";
 import { PolicyStatement } from "./policy";
 import { uniqueName } from "./naming";
+import { skipCheckov } from "./checkov";
 import { isUnresolved, validateOneOf, validatePattern, validateRange, ValidationError } from "./validation";
 
 export enum StartingPosition {
@@ -167,6 +168,10 @@ export class StreamConsumer extends Construct {
       dependsOn: this.function.policyDependables,
     });
 
+    skipCheckov(this.function.resource, "CKV_AWS_116", "Invoked synchronously by the Kinesis event source mapping: a function DLQ only sees asynchronous invocations; failures go to the mapping's on-failure SQS queue");
+    if (functionProps.reservedConcurrentExecutions === undefined) {
+      skipCheckov(this.function.resource, "CKV_AWS_115", "Concurrency is bounded by shards x parallelizationFactor; reserving it would only take capacity from the account pool");
+    }
     if (props.alarms ?? true) this.createDefaultAlarms(props.iteratorAgeAlarmSeconds ?? 600, props.alarmActions);
   }
 

@@ -9,6 +9,7 @@ import { IngestApi, IngestApiProps } from "./ingest-api";
 import { DeliveryStream } from "./firehose-delivery-stream";
 import { S3Destination, S3DestinationProps } from "./firehose-destinations";
 import { IBucket, SecureBucket } from "./s3-bucket";
+import { EncryptionKey } from "./kms-key";
 import { ProducerAccess, ProducerAccessProps } from "./producer-access";
 import { Metric } from "./metric";
 import { validatePattern, ValidationError } from "./validation";
@@ -99,7 +100,8 @@ export class StreamingIngestPipeline extends Construct {
       this.archiveBucket = props.archiveBucket;
     } else {
       const accessLogs = new SecureBucket(this, "AccessLogs", { bucketPrefix: `${prefix}-access-logs`, accessLogTarget: true });
-      this.archiveBucket = new SecureBucket(this, "Archive", { bucketPrefix: `${prefix}-archive`, accessLogsBucket: accessLogs });
+      const archiveKey = new EncryptionKey(this, "ArchiveKey", { description: `Encrypts the ${prefix} archive bucket` });
+      this.archiveBucket = new SecureBucket(this, "Archive", { bucketPrefix: `${prefix}-archive`, accessLogsBucket: accessLogs, encryptionKey: archiveKey });
     }
     this.archives = archives.map(
       (archive, i) =>
