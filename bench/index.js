@@ -10,6 +10,7 @@ const { machine } = require("./lib");
 const root = path.resolve(__dirname, "..");
 const benches = [
   ["node", ["bench/synth.js", "5"]],
+  ["node", ["bench/suite.js", "3"]],
   ["node", ["scripts/run-ts.js", "bench/bundles.ts", "10"]],
   ["node", ["scripts/run-ts.js", "bench/consumer.ts", "3", "2000"]],
   ["node", ["scripts/run-ts.js", "bench/authorizer.ts", "5000"]],

@@ -16,7 +16,15 @@ function timeAlternately(variants, runs, options = {}) {
   for (let i = 0; i < runs; i++) {
     for (const v of variants) {
       const start = process.hrtime.bigint();
-      const r = spawnSync(v.cmd, v.args, { stdio: "pipe", encoding: "utf8", shell: false, ...options, env: { ...process.env, CHECKPOINT_DISABLE: "1", ...(v.env || {}) } });
+      const r = spawnSync(v.cmd, v.args, {
+        stdio: "pipe",
+        encoding: "utf8",
+        shell: false,
+        maxBuffer: 64 * 1024 * 1024,
+        ...options,
+        ...(v.cwd ? { cwd: v.cwd } : {}),
+        env: { ...process.env, CHECKPOINT_DISABLE: "1", ...(v.env || {}) },
+      });
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       if (r.status !== 0) throw new Error(`${v.name} failed (${r.status}): ${r.stderr || r.stdout}`);
       times[v.name].push(seconds);
