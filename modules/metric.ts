@@ -79,15 +79,22 @@ export class Metric {
       dimensions: this.dimensions,
       statistic: this.statistic,
       period: this.periodSeconds,
-      threshold: options.threshold,
-      comparisonOperator: options.comparisonOperator,
-      evaluationPeriods: options.evaluationPeriods,
-      datapointsToAlarm: options.datapointsToAlarm ?? options.evaluationPeriods,
-      treatMissingData: options.treatMissingData ?? "notBreaching",
-      alarmActions: options.actions,
-      okActions: options.actions,
+      ...alarmSettings(options),
     });
   }
+}
+
+/** The threshold, evaluation and notification settings every alarm here shares. */
+function alarmSettings(options: Omit<CreateAlarmOptions, "alarmName" | "alarmDescription">) {
+  return {
+    threshold: options.threshold,
+    comparisonOperator: options.comparisonOperator,
+    evaluationPeriods: options.evaluationPeriods,
+    datapointsToAlarm: options.datapointsToAlarm ?? options.evaluationPeriods,
+    treatMissingData: options.treatMissingData ?? "notBreaching",
+    alarmActions: options.actions,
+    okActions: options.actions,
+  };
 }
 
 export interface MathAlarmOptions extends Omit<CreateAlarmOptions, "alarmName"> {
@@ -106,13 +113,7 @@ export function createMathAlarm(scope: Construct, id: string, options: MathAlarm
   return new CloudwatchMetricAlarm(scope, id, {
     alarmName: options.alarmName,
     alarmDescription: options.alarmDescription,
-    threshold: options.threshold,
-    comparisonOperator: options.comparisonOperator,
-    evaluationPeriods: options.evaluationPeriods,
-    datapointsToAlarm: options.datapointsToAlarm ?? options.evaluationPeriods,
-    treatMissingData: options.treatMissingData ?? "notBreaching",
-    alarmActions: options.actions,
-    okActions: options.actions,
+    ...alarmSettings(options),
     metricQuery: [
       { id: "expr", expression: options.expression, label: options.alarmName, returnData: true },
       ...Object.entries(options.metrics).map(([metricId, m]) => ({
