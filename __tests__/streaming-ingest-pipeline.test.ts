@@ -89,6 +89,12 @@ describe("StreamingIngestPipeline", () => {
     ]);
   });
 
+  it("outputs the usage plan's API keys, sensitive", () => {
+    const { json } = build({ api: { usagePlan: { apiKeyNames: ["partner-a"] } } });
+    expect(json.output.Pipe_api_keys).toMatchObject({ sensitive: true, value: { "partner-a": expect.stringMatching(/aws_api_gateway_api_key\.\w+\.value/) } });
+    expect(build().json.output.Pipe_api_keys).toBeUndefined();
+  });
+
   it("adds the partner's access, with its outputs, when asked", () => {
     const { json } = build({ producer: { mode: ProducerAccessMode.ASSUME_ROLE, trustedAccountId: "444455556666", externalId: "ext-1" } });
     expect(values(json, "aws_iam_role").map((r) => r.name)).toContain("acme-partner-producer");
