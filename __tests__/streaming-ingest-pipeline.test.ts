@@ -91,7 +91,7 @@ describe("StreamingIngestPipeline", () => {
 
   it("outputs the usage plan's API keys, sensitive", () => {
     const { json } = build({ api: { usagePlan: { apiKeyNames: ["partner-a"] } } });
-    expect(json.output.Pipe_api_keys).toMatchObject({ sensitive: true, value: { "partner-a": expect.stringMatching(/aws_api_gateway_api_key\.\w+\.value/) } });
+    expect(json.output.Pipe_api_keys).toMatchObject({ sensitive: true, value: { "partner-a": expect.stringMatching(/aws_api_gateway_api_key\.[\w-]+\.value/) } });
     expect(build().json.output.Pipe_api_keys).toBeUndefined();
   });
 
