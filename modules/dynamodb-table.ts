@@ -146,13 +146,7 @@ abstract class EventTableBase extends Construct implements IEventTable {
   }
 
   metric(metricName: string, options: MetricOptions & { operation?: string } = {}): Metric {
-    return new Metric({
-      namespace: "AWS/DynamoDB",
-      metricName,
-      dimensions: { TableName: this.tableName, ...(options.operation ? { Operation: options.operation } : {}) },
-      statistic: options.statistic ?? "Sum",
-      periodSeconds: options.periodSeconds,
-    });
+    return Metric.of("AWS/DynamoDB", metricName, { TableName: this.tableName, ...(options.operation ? { Operation: options.operation } : {}) }, options);
   }
 
   /** Throttled read (`read`) or write (`write`) events (Sum). */

@@ -167,13 +167,7 @@ export class DeliveryStream extends Construct implements IGrantable {
   }
 
   metric(metricName: string, options: MetricOptions = {}): Metric {
-    return new Metric({
-      namespace: "AWS/Firehose",
-      metricName,
-      dimensions: { DeliveryStreamName: this.deliveryStreamName },
-      statistic: options.statistic ?? "Sum",
-      periodSeconds: options.periodSeconds,
-    });
+    return Metric.of("AWS/Firehose", metricName, { DeliveryStreamName: this.deliveryStreamName }, options);
   }
 
   /** Records received (Direct PUT: IncomingRecords; Kinesis source: DataReadFromKinesisStream.Records) (Sum). */

@@ -464,13 +464,7 @@ export class IngestApi extends Construct {
   }
 
   metric(metricName: string, options: MetricOptions = {}): Metric {
-    return new Metric({
-      namespace: "AWS/ApiGateway",
-      metricName,
-      dimensions: { ApiName: this.apiName, Stage: this.stageName },
-      statistic: options.statistic ?? "Sum",
-      periodSeconds: options.periodSeconds,
-    });
+    return Metric.of("AWS/ApiGateway", metricName, { ApiName: this.apiName, Stage: this.stageName }, options);
   }
 
   /** Client errors, 4xx (Sum). */

@@ -144,13 +144,7 @@ abstract class DataStreamBase extends Construct implements IDataStream {
 
   /** Any AWS/Kinesis stream metric (Sum unless told). */
   metric(metricName: string, options: MetricOptions = {}): Metric {
-    return new Metric({
-      namespace: "AWS/Kinesis",
-      metricName,
-      dimensions: { StreamName: this.streamName },
-      statistic: options.statistic ?? "Sum",
-      periodSeconds: options.periodSeconds,
-    });
+    return Metric.of("AWS/Kinesis", metricName, { StreamName: this.streamName }, options);
   }
 
   /** Records put into the stream (Sum). */

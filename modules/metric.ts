@@ -39,6 +39,17 @@ export interface CreateAlarmOptions {
 }
 
 export class Metric {
+  /** A metric of one resource: the options' statistic (else `defaultStatistic`) and period. */
+  static of(
+    namespace: string,
+    metricName: string,
+    dimensions: Record<string, string>,
+    options: MetricOptions = {},
+    defaultStatistic: NonNullable<MetricProps["statistic"]> = "Sum",
+  ): Metric {
+    return new Metric({ namespace, metricName, dimensions, statistic: options.statistic ?? defaultStatistic, periodSeconds: options.periodSeconds });
+  }
+
   readonly namespace: string;
   readonly metricName: string;
   readonly dimensions: Record<string, string>;

@@ -175,13 +175,7 @@ export class NodejsFunction extends Construct implements IGrantable {
   }
 
   metric(metricName: string, options: MetricOptions = {}): Metric {
-    return new Metric({
-      namespace: "AWS/Lambda",
-      metricName,
-      dimensions: { FunctionName: this.functionName },
-      statistic: options.statistic ?? "Sum",
-      periodSeconds: options.periodSeconds,
-    });
+    return Metric.of("AWS/Lambda", metricName, { FunctionName: this.functionName }, options);
   }
 
   /** Invocations that ended in an error (Sum). */

@@ -187,13 +187,7 @@ export class StreamConsumer extends Construct {
 
   /** Messages waiting in the failure queue (Maximum). */
   metricFailureQueueDepth(options: MetricOptions = {}): Metric {
-    return new Metric({
-      namespace: "AWS/SQS",
-      metricName: "ApproximateNumberOfMessagesVisible",
-      dimensions: { QueueName: this.failureQueue.name },
-      statistic: options.statistic ?? "Maximum",
-      periodSeconds: options.periodSeconds,
-    });
+    return Metric.of("AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: this.failureQueue.name }, options, "Maximum");
   }
 
   private createDefaultAlarms(iteratorAgeSeconds: number, actions?: string[]): void {
