@@ -4,7 +4,7 @@ import { App, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { AppConfig, configureBackend, resolveEnvironments } from "./modules/app-config";
-import { ProducerAccessMode, StreamingIngestPipeline } from "./modules";
+import { localEmulatorProviderConfig, ProducerAccessMode, StreamingIngestPipeline } from "./modules";
 
 /** One environment's streaming-ingest stack, built from an `AppConfig` (see `resolveEnvironments`). */
 export class IngestStack extends TerraformStack {
@@ -13,7 +13,13 @@ export class IngestStack extends TerraformStack {
   constructor(scope: Construct, config: AppConfig) {
     super(scope, config.stackName);
     configureBackend(this, config.backend);
-    new AwsProvider(this, "aws", { region: config.region, defaultTags: [{ tags: config.tags }] });
+    new AwsProvider(this, "aws", {
+      region: config.region,
+      defaultTags: [{ tags: config.tags }],
+      ...(config.emulatorEndpoint ? localEmulatorProviderConfig(config.emulatorEndpoint) : {}),
+    });
+    // The bindings pin the version they were generated for; a range admits every tested major.
+    this.addOverride("terraform.required_providers.aws.version", config.awsProviderVersion);
     this.pipeline = new StreamingIngestPipeline(this, "Pipeline", {
       namePrefix: config.namePrefix,
       producer: {

@@ -19,6 +19,8 @@ describe("configuration", () => {
       tags: { ManagedBy: "cdktf", Project: "streaming-ingest" },
       backend: { kind: "local", path: "terraform.streaming-ingest.tfstate" },
       producer: { mode: "ACCESS_KEY", pgpKey: undefined },
+      awsProviderVersion: ">= 5.100.0, < 7.0.0",
+      emulatorEndpoint: undefined,
     });
   });
 

@@ -364,7 +364,7 @@ describe("SecureBucket", () => {
     expect(policyOf(onlyResource(json, "aws_s3_bucket_policy"))).toEqual({
       Version: "2012-10-17",
       Statement: [
-        { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [bucket, `${bucket}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } },
+        { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: { AWS: "*" }, Action: "s3:*", Resource: [bucket, `${bucket}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } },
       ],
     });
     expect(onlyResource(json, "aws_s3_bucket_lifecycle_configuration").rule[0]).toMatchObject({

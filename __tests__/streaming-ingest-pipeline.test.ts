@@ -39,7 +39,7 @@ describe("StreamingIngestPipeline", () => {
       "AWS/SQS/ApproximateNumberOfMessagesVisible",
       "AWS/Firehose/DeliveryToS3.DataFreshness",
     ]);
-    expect(widgets[0].properties.region).toMatch(/^\$\{data\.aws_region\.\w+\.region\}$/);
+    expect(widgets[0].properties.region).toBe("eu-west-1");
     expect(build({ dashboard: false }).json.resource.aws_cloudwatch_dashboard).toBeUndefined();
   });
 

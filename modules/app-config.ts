@@ -36,7 +36,14 @@ export interface AppConfig {
   readonly tags: Record<string, string>;
   readonly backend: BackendConfig;
   readonly producer: ProducerConfig;
+  /** Terraform version constraint of hashicorp/aws. */
+  readonly awsProviderVersion: string;
+  /** A local AWS emulator (moto, LocalStack) every provider endpoint points at; state is then local. */
+  readonly emulatorEndpoint?: string;
 }
+
+/** The AWS provider versions the stacks are tested with: 5.100 (deploy tier) up to the 6.x bindings. */
+export const DEFAULT_AWS_PROVIDER_VERSION = ">= 5.100.0, < 7.0.0";
 
 /** Every variable the app reads, with its context key and meaning (README and `help` list the same). */
 export const CONFIG_VARIABLES = {
@@ -55,6 +62,9 @@ export const CONFIG_VARIABLES = {
   INGEST_PARTNER_ACCOUNT_ID: { context: "partnerAccountId", doc: "Partner's AWS account (ASSUME_ROLE mode)", default: "" },
   INGEST_PARTNER_EXTERNAL_ID: { context: "partnerExternalId", doc: "ExternalId the partner must pass (ASSUME_ROLE mode)", default: "" },
   INGEST_PRODUCER_PGP_KEY: { context: "producerPgpKey", doc: "PGP key that encrypts the access key secret (ACCESS_KEY mode)", default: "" },
+  INGEST_AWS_PROVIDER_VERSION: { context: "awsProviderVersion", doc: "Version constraint of the hashicorp/aws provider", default: DEFAULT_AWS_PROVIDER_VERSION },
+  INGEST_EMULATOR_ENDPOINT: { context: "emulatorEndpoint", doc: "Local AWS emulator URL (moto, LocalStack): every endpoint, test credentials, local state", default: "" },
+  INGEST_STATE_DIR: { context: "stateDir", doc: "Absolute directory of the local state file", default: "relative terraform.<stack>.tfstate" },
 } as const;
 export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
 
@@ -139,10 +149,36 @@ export function resolveConfig(env: Env, context: ContextLookup = () => undefined
     },
     backend: resolveBackend(get, stackName, region),
     producer: resolveProducer(get),
+    awsProviderVersion: resolveProviderVersion(get("INGEST_AWS_PROVIDER_VERSION")),
+    emulatorEndpoint: resolveEmulatorEndpoint(get("INGEST_EMULATOR_ENDPOINT")),
   };
 }
 
+function resolveProviderVersion(raw: string | undefined): string {
+  if (raw === undefined) return DEFAULT_AWS_PROVIDER_VERSION;
+  const constraint = /^\s*(=|!=|>=|<=|>|<|~>)?\s*\d+(\.\d+){0,2}(-[0-9A-Za-z.]+)?\s*$/;
+  if (!raw.split(",").every((part) => constraint.test(part))) {
+    throw new ConfigError(`INGEST_AWS_PROVIDER_VERSION must be a Terraform version constraint such as ">= 5.100.0, < 7.0.0"; got ${JSON.stringify(raw)}`);
+  }
+  return raw.trim();
+}
+
+function resolveEmulatorEndpoint(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(raw)) {
+    throw new ConfigError(`INGEST_EMULATOR_ENDPOINT must be an http(s) URL such as http://127.0.0.1:5000; got ${JSON.stringify(raw)}`);
+  }
+  return raw;
+}
+
 function resolveBackend(get: (n: ConfigVariable) => string | undefined, stackName: string, region: string): BackendConfig {
+  const stateDir = get("INGEST_STATE_DIR");
+  if (stateDir !== undefined && !stateDir.startsWith("/")) {
+    throw new ConfigError(`INGEST_STATE_DIR must be an absolute directory; got ${JSON.stringify(stateDir)}`);
+  }
+  const local: BackendConfig = { kind: "local", path: stateDir ? `${stateDir.replace(/\/+$/, "")}/terraform.${stackName}.tfstate` : `terraform.${stackName}.tfstate` };
+  // Against an emulator the state is local: a remote backend would be real AWS or a real workspace.
+  if (get("INGEST_EMULATOR_ENDPOINT") !== undefined) return local;
   const cloudVars = (["TF_CLOUD_ORGANIZATION", "TF_WORKSPACE"] as const).filter((n) => get(n) !== undefined);
   const s3Vars = (["TF_STATE_BUCKET", "TF_STATE_KEY", "TF_STATE_REGION", "TF_STATE_LOCK_TABLE"] as const).filter(
     (n) => get(n) !== undefined,
@@ -180,8 +216,8 @@ function resolveBackend(get: (n: ConfigVariable) => string | undefined, stackNam
   if (get("TF_CLOUD_HOSTNAME") !== undefined) {
     throw new ConfigError("TF_CLOUD_HOSTNAME is set but TF_CLOUD_ORGANIZATION and TF_WORKSPACE are not");
   }
-  // Relative, so the synthesized JSON is the same on every machine (cdktf's default is absolute).
-  return { kind: "local", path: `terraform.${stackName}.tfstate` };
+  // Relative by default, so the synthesized JSON is the same on every machine (cdktf's default is absolute).
+  return local;
 }
 
 function resolveProducer(get: (n: ConfigVariable) => string | undefined): ProducerConfig {

@@ -1,9 +1,8 @@
-import { Fn, TerraformStack } from "cdktf";
+import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
-import { Password } from "@cdktf/provider-random/lib/password";
-import { RandomProvider } from "@cdktf/provider-random/lib/provider";
+import { EphemeralResource } from "./core/ephemeral-resource";
 import { EncryptionKey, IEncryptionKey } from "./kms-key";
 import { IGrantable, PolicyStatement } from "./policy";
 import { uniqueName } from "./naming";
@@ -29,8 +28,12 @@ export interface BasicAuthSecretProps {
 
 /**
  * A Secrets Manager secret holding Basic-auth credentials `{ "username", "password" }`: created
- * with a random password (hashicorp/random) and a KMS key, or an existing secret by ARN.
- * The generated password is in Terraform state (marked sensitive): keep state encrypted.
+ * with a random password and a KMS key, or an existing secret by ARN.
+ *
+ * The password never enters Terraform state or plan: Secrets Manager generates it in an
+ * ephemeral `aws_secretsmanager_random_password` block, and it is written through the
+ * write-only `secret_string_wo` argument (both need Terraform ≥ 1.11). Terraform writes it once,
+ * for `secret_string_wo_version` 1; a later version comes from rotation or a new version number.
  */
 export class BasicAuthSecret extends Construct {
   readonly secretArn: string;
@@ -58,16 +61,17 @@ export class BasicAuthSecret extends Construct {
     }
     if (props.existingSecretKey) throw new ValidationError(this, "existingSecretKey needs existingSecretArn");
 
-    ensureRandomProvider(this);
     this.username = props.username ?? "ingest";
     this.encryptionKey = props.encryptionKey ?? new EncryptionKey(this, "Key", { description: `Encrypts secret ${this.node.path}` });
-    const password = new Password(this, "Password", {
-      length: props.passwordLength ?? 32,
-      // Letters and digits only: no character needs escaping in a header, a shell or a URL.
-      special: false,
-      minUpper: 2,
-      minLower: 2,
-      minNumeric: 2,
+    const password = new EphemeralResource(this, "Password", {
+      type: "aws_secretsmanager_random_password",
+      config: {
+        password_length: props.passwordLength ?? 32,
+        // Letters and digits only: no character needs escaping in a header, a shell or a URL.
+        exclude_punctuation: true,
+        include_space: false,
+        require_each_included_type: true,
+      },
     });
     this.secret = new SecretsmanagerSecret(this, "Resource", {
       name: props.secretName ?? uniqueName(this, 512, /[^A-Za-z0-9/_+=.@-]/g),
@@ -77,7 +81,8 @@ export class BasicAuthSecret extends Construct {
     });
     new SecretsmanagerSecretVersion(this, "Version", {
       secretId: this.secret.id,
-      secretString: Fn.jsonencode({ username: this.username, password: password.result }),
+      secretStringWo: Fn.jsonencode({ username: this.username, password: password.getStringAttribute("random_password") }),
+      secretStringWoVersion: 1,
     });
     this.secretArn = this.secret.arn;
     skipCheckov(this.secret, "CKV2_AWS_57", "Basic-auth credentials shared with partners: rotation needs their cooperation, so it is done by writing a new version (the authorizer picks it up within its TTL)");
@@ -92,10 +97,4 @@ export class BasicAuthSecret extends Construct {
       grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ["kms:Decrypt"], resources: [this.encryptionKey.keyArn] }));
     }
   }
-}
-
-/** A random provider in the stack, added once (resources of hashicorp/random need one). */
-function ensureRandomProvider(scope: Construct): void {
-  const stack = TerraformStack.of(scope);
-  if (!stack.node.children.some((c) => c instanceof RandomProvider)) new RandomProvider(stack, "random");
 }

@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { KinesisFirehoseDeliveryStream } from "@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { AwsEnvironment } from "./core/aws-environment";
 import { IDataStream } from "./kinesis-stream";
 import { DestinationConfig, firehoseTrust, S3Destination } from "./firehose-destinations";
 import { IEncryptionKey } from "./kms-key";
@@ -93,7 +93,7 @@ export class DeliveryStream extends Construct implements IGrantable {
       namesBySource.set(props.source, taken);
     }
 
-    const account = new DataAwsCallerIdentity(this, "CallerIdentity");
+    const account = AwsEnvironment.of(this);
     this.destination = props.destinations[0].bind(this, name, account.accountId);
     this.destinationRole = this.destination.role;
     this.grantPrincipal = this.destinationRole.grantPrincipal;

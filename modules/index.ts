@@ -20,3 +20,6 @@ export * from "./firehose-destinations";
 export * from "./firehose-delivery-stream";
 export * from "./streaming-ingest-pipeline";
 export * from "./checkov";
+export * from "./core/aws-environment";
+export * from "./core/ephemeral-resource";
+export * from "./core/local-emulator";

@@ -1,4 +1,5 @@
-import { Fn, TerraformOutput, TerraformResource } from "cdktf";
+import { createHash } from "crypto";
+import { IResolveContext, Lazy, TerraformOutput, TerraformResource } from "cdktf";
 import { Construct } from "constructs";
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
 import { ApiGatewayResource } from "@cdktf/provider-aws/lib/api-gateway-resource";
@@ -17,9 +18,7 @@ import { ApiGatewayAccount } from "@cdktf/provider-aws/lib/api-gateway-account";
 import { ApiGatewayUsagePlan } from "@cdktf/provider-aws/lib/api-gateway-usage-plan";
 import { ApiGatewayApiKey } from "@cdktf/provider-aws/lib/api-gateway-api-key";
 import { ApiGatewayUsagePlanKey } from "@cdktf/provider-aws/lib/api-gateway-usage-plan-key";
-import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { AwsEnvironment } from "./core/aws-environment";
 import { BasicAuthSecret, BasicAuthSecretProps } from "./basic-auth-secret";
 import { IGrantable } from "./policy";
 import { LogGroup } from "./log-group";
@@ -195,9 +194,7 @@ export class IngestApi extends Construct {
     const ttl = props.authorizerResultTtlSeconds ?? 300;
     this.stageName = stageName;
     this.apiName = props.apiName ?? uniqueName(this, 128);
-    const region = new DataAwsRegion(this, "Region");
-    const account = new DataAwsCallerIdentity(this, "CallerIdentity");
-    const partition = new DataAwsPartition(this, "Partition");
+    const { region, accountId, partition } = AwsEnvironment.of(this);
 
     // --- API, credentials and authorizer ---------------------------------------------------
     this.api = new ApiGatewayRestApi(this, "Api", {
@@ -240,7 +237,7 @@ export class IngestApi extends Construct {
     // --- The API's role into Kinesis: PutRecord/PutRecords on the bound streams, nothing else -----
     this.apiRole = new Role(this, "KinesisRole", {
       description: `API Gateway ${this.apiName} writes to its bound Kinesis streams`,
-      assumedBy: Trust.service("apigateway.amazonaws.com", { StringEquals: { "aws:SourceAccount": account.accountId } }),
+      assumedBy: Trust.service("apigateway.amazonaws.com", { StringEquals: { "aws:SourceAccount": accountId } }),
     });
     for (const stream of props.streams) stream.grantWrite(this.apiRole);
 
@@ -290,7 +287,7 @@ export class IngestApi extends Construct {
         type: "AWS",
         integrationHttpMethod: "POST",
         // From the provider's region, not a hard-coded one.
-        uri: `arn:${partition.partition}:apigateway:${region.region}:kinesis:action/${action}`,
+        uri: `arn:${partition}:apigateway:${region}:kinesis:action/${action}`,
         credentials: this.apiRole.roleArn,
         passthroughBehavior: "NEVER",
         requestParameters: { "integration.request.header.Content-Type": "'application/x-amz-json-1.1'" },
@@ -350,7 +347,7 @@ export class IngestApi extends Construct {
     if (props.manageAccountCloudWatchRole ?? true) {
       const cwRole = new Role(this, "CloudWatchRole", {
         description: "API Gateway's account-level role for writing logs",
-        assumedBy: Trust.service("apigateway.amazonaws.com", { StringEquals: { "aws:SourceAccount": account.accountId } }),
+        assumedBy: Trust.service("apigateway.amazonaws.com", { StringEquals: { "aws:SourceAccount": accountId } }),
       });
       // The account role serves every API in this account and region, so it is scoped to the
       // region's log groups (access logs and API-Gateway-Execution-Logs_*), not to this API's.
@@ -365,7 +362,7 @@ export class IngestApi extends Construct {
             "logs:GetLogEvents",
             "logs:FilterLogEvents",
           ],
-          resources: [`arn:${partition.partition}:logs:${region.region}:${account.accountId}:log-group:*`],
+          resources: [`arn:${partition}:logs:${region}:${accountId}:log-group:*`],
         }),
       );
       dependsOnAccount.push(
@@ -380,8 +377,11 @@ export class IngestApi extends Construct {
     const deployment = new ApiGatewayDeployment(this, "Deployment", {
       restApiId: this.api.id,
       description: "Redeployed when any route, model, template or response changes",
-      // A hash of every part of the API's shape: any change makes a new deployment.
-      triggers: { redeployment: Fn.sha1(Fn.jsonencode(routeParts.map((r) => r.fqn))) },
+      // A hash of every part of the API's shape as configured here (paths, methods, templates,
+      // models, responses): any change makes a new deployment. Hashed at synth, not over the
+      // resources' state, so what the API merely reports back (empty lists and maps) never
+      // looks like a change and a second plan stays clean.
+      triggers: { redeployment: Lazy.stringValue({ produce: (context) => configurationHash(context, routeParts) }) },
       lifecycle: { createBeforeDestroy: true },
       dependsOn: routeParts,
     });
@@ -486,4 +486,10 @@ export class IngestApi extends Construct {
   metricCount(options: MetricOptions = {}): Metric {
     return this.metric("Count", { statistic: "Sum", ...options });
   }
+}
+
+/** SHA-256 of resources' synthesized configuration: references stay as `${…}` text, so it is known at synth. */
+function configurationHash(context: IResolveContext, resources: TerraformResource[]): string {
+  const config = context.resolve(resources.map((r) => r.toTerraform()));
+  return createHash("sha256").update(JSON.stringify(config)).digest("hex");
 }

@@ -1,3 +1,4 @@
+import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
@@ -7,7 +8,7 @@ import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versionin
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { AwsEnvironment } from "./core/aws-environment";
 import { IEncryptionKey } from "./kms-key";
 import { validatePattern, validateRange, ValidationError } from "./validation";
 import { skipCheckov } from "./checkov";
@@ -18,6 +19,8 @@ export interface IBucket {
   readonly bucketName: string;
   /** The bucket's default-encryption key, when it is a customer key. */
   readonly encryptionKey?: IEncryptionKey;
+  /** The bucket's policy, when this stack manages it: what writes into the bucket wait for. */
+  readonly policy?: ITerraformDependable;
 }
 
 export interface SecureBucketProps {
@@ -57,6 +60,8 @@ export class SecureBucket extends Construct implements IBucket {
   readonly bucketArn: string;
   readonly bucketName: string;
   readonly encryptionKey?: IEncryptionKey;
+  /** The bucket policy (TLS only; the log-delivery grant on a log target). */
+  readonly policy: S3BucketPolicy;
 
   constructor(scope: Construct, id: string, props: SecureBucketProps = {}) {
     super(scope, id);
@@ -109,7 +114,9 @@ export class SecureBucket extends Construct implements IBucket {
       {
         Sid: "DenyInsecureTransport",
         Effect: "Deny",
-        Principal: "*",
+        // {"AWS": "*"} is everyone, exactly as "*" is to S3; moto 5.2.5 crashes on PutBucketLogging
+        // into a bucket whose policy has a bare "*" principal, so the deploy tier needs this form.
+        Principal: { AWS: "*" },
         // A Deny over every S3 action is the point: no request of any kind over plain HTTP.
         Action: "s3:*",
         Resource: [this.bucketArn, `${this.bucketArn}/*`],
@@ -117,17 +124,16 @@ export class SecureBucket extends Construct implements IBucket {
       },
     ];
     if (props.accessLogTarget) {
-      const account = new DataAwsCallerIdentity(this, "CallerIdentity");
       statements.push({
         Sid: "AllowS3ServerAccessLogs",
         Effect: "Allow",
         Principal: { Service: "logging.s3.amazonaws.com" },
         Action: "s3:PutObject",
         Resource: `${this.bucketArn}/*`,
-        Condition: { StringEquals: { "aws:SourceAccount": account.accountId } },
+        Condition: { StringEquals: { "aws:SourceAccount": AwsEnvironment.of(this).accountId } },
       });
     }
-    new S3BucketPolicy(this, "Policy", {
+    this.policy = new S3BucketPolicy(this, "Policy", {
       bucket,
       policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }),
       // S3 rejects a policy write racing the public-access block.
@@ -153,6 +159,8 @@ export class SecureBucket extends Construct implements IBucket {
         bucket,
         targetBucket: props.accessLogsBucket.bucketName,
         targetPrefix: props.accessLogsPrefix ?? `${prefix}/`,
+        // S3 refuses a logging target whose policy does not yet let the logging service write.
+        dependsOn: props.accessLogsBucket.policy ? [props.accessLogsBucket.policy] : undefined,
       });
     }
   }

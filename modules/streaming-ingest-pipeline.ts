@@ -1,7 +1,7 @@
 import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
-import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
+import { AwsEnvironment } from "./core/aws-environment";
 import { DataStream, DataStreamProps, IDataStream } from "./kinesis-stream";
 import { EventTable, EventTableProps, IEventTable } from "./dynamodb-table";
 import { StreamConsumer, StreamConsumerProps } from "./stream-consumer";
@@ -127,7 +127,7 @@ export class StreamingIngestPipeline extends Construct {
   }
 
   private createDashboard(prefix: string): CloudwatchDashboard {
-    const region = new DataAwsRegion(this, "Region").region;
+    const region = AwsEnvironment.of(this).region;
     let y = 0;
     const widgets: object[] = [];
     const row = (title: string, metrics: Array<[Metric, string]>, x: number, width = 12) => {
