@@ -92,22 +92,29 @@ const GATEWAY_RESPONSES: Array<[type: string, status: string, error: string, mes
 const JSON_CT = "application/json";
 
 /**
+ * `$util.escapeJavaScript` escapes `'` as `\'`, which is not valid JSON; AWS's documented remedy
+ * is this replaceAll after it (a Java regex: a backslash followed by a quote).
+ */
+const UNESCAPE_QUOTE = `.replaceAll("\\\\'","'")`;
+
+/**
  * Kinesis answers errors with HTTP 400 and a `__type`; map each to its own status and a JSON
  * body. AccessDenied means the stream exists but is not bound to this API (the role may write
  * only to bound streams), and is reported exactly like a stream that does not exist.
  */
 const KINESIS_ERROR_TEMPLATE = `#set($type = "$input.path('$.__type')")
+#set($message = "$input.path('$.message')")
 #if($type.contains("ProvisionedThroughputExceeded") || $type.contains("LimitExceeded") || $type.contains("KMSThrottling"))
 #set($context.responseOverride.status = 429)
 {"error":"Throttled","message":"The stream is at capacity; retry with backoff","requestId":"$context.requestId"}
 #elseif($type.contains("ResourceNotFound") || $type.contains("AccessDenied"))
 #set($context.responseOverride.status = 404)
 {"error":"StreamNotFound","message":"No stream of that name is bound to this API","requestId":"$context.requestId"}
-#elseif($type.contains("ValidationException") && "$input.path('$.message')".contains("length less than or equal to"))
+#elseif($type.contains("ValidationException") && $message.contains("length less than or equal to"))
 #set($context.responseOverride.status = 413)
 {"error":"PayloadTooLarge","message":"A record exceeds the stream's size limit","requestId":"$context.requestId"}
 #else
-{"error":"BadRequest","message":"$util.escapeJavaScript($input.path('$.message'))","requestId":"$context.requestId"}
+{"error":"BadRequest","message":"$util.escapeJavaScript($message)${UNESCAPE_QUOTE}","requestId":"$context.requestId"}
 #end`;
 
 const UPSTREAM_ERROR_TEMPLATE = `{"error":"UpstreamError","message":"The stream service failed; retry with backoff","requestId":"$context.requestId"}`;
@@ -116,7 +123,8 @@ const UPSTREAM_ERROR_TEMPLATE = `{"error":"UpstreamError","message":"The stream 
 const EVENT_OBJECT = {
   type: "object",
   required: ["eventId"],
-  properties: { eventId: { type: "string", minLength: 1, maxLength: 1024 } },
+  // 256: the longest partition key Kinesis accepts (the eventId is the partition key).
+  properties: { eventId: { type: "string", minLength: 1, maxLength: 256 } },
 };
 
 export const SUBMIT_SCHEMA = { $schema: "http://json-schema.org/draft-04/schema#", title: "Event", ...EVENT_OBJECT };
@@ -262,11 +270,11 @@ export class IngestApi extends Construct {
     const streamRes = resource("StreamsStream", streamsRes.id, "{streamName}");
     const recordsRes = resource("StreamRecords", streamRes.id, "records");
 
-    const escapedStream = "$util.escapeJavaScript($input.params('streamName'))";
+    const escapedStream = `$util.escapeJavaScript($input.params('streamName'))${UNESCAPE_QUOTE}`;
     // Size: Kinesis refuses a record over 1 MiB (mapped to 413), API Gateway a body over 10 MB (413 too).
-    const putRecordTemplate = `{"StreamName":"${escapedStream}","PartitionKey":"$util.escapeJavaScript($input.params('eventId'))","Data":"$util.base64Encode($input.body)"}`;
+    const putRecordTemplate = `{"StreamName":"${escapedStream}","PartitionKey":"$util.escapeJavaScript($input.params('eventId'))${UNESCAPE_QUOTE}","Data":"$util.base64Encode($input.body)"}`;
     const putRecordsTemplate = `{"StreamName":"${escapedStream}","Records":[#foreach($record in $input.path('$.records'))#set($i = $foreach.index)
-{"PartitionKey":"$util.escapeJavaScript($input.path("$.records[$i].data.eventId"))","Data":"$util.base64Encode($input.json("$.records[$i].data"))"}#if($foreach.hasNext),#end#end]}`;
+{"PartitionKey":"$util.escapeJavaScript($input.path("$.records[$i].data.eventId"))${UNESCAPE_QUOTE}","Data":"$util.base64Encode($input.json("$.records[$i].data"))"}#if($foreach.hasNext),#end#end]}`;
     const routeParts: TerraformResource[] = [submit, submitStream, submitEvent, streamsRes, streamRes, recordsRes, submitModel, batchModel, validator, authorizer];
     const addRoute = (name: string, res: ApiGatewayResource, params: string[], action: string, modelName: string, template: string, okTemplate: string) => {
       const method = new ApiGatewayMethod(this, `${name}Method`, {
@@ -335,7 +343,8 @@ export class IngestApi extends Construct {
           restApiId: this.api.id,
           responseType: type,
           statusCode: status || undefined,
-          responseTemplates: { [JSON_CT]: `{"error":"${error}","message":"${message}","requestId":"$context.requestId"}` },
+          // $context.error.messageString comes quoted already; every other message is quoted here.
+          responseTemplates: { [JSON_CT]: `{"error":"${error}","message":${message === "$context.error.messageString" ? message : `"${message}"`},"requestId":"$context.requestId"}` },
           responseParameters:
             type === "UNAUTHORIZED" ? { "gatewayresponse.header.WWW-Authenticate": `'Basic realm="ingest", charset="UTF-8"'` } : undefined,
         }),
