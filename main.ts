@@ -4,7 +4,7 @@ import { App, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { AppConfig, configureBackend, resolveEnvironments } from "./modules/app-config";
-import { localEmulatorProviderConfig, ProducerAccessMode, StreamingIngestPipeline } from "./modules";
+import { localEmulatorProviderConfig, ProducerAccessMode, RemovalPolicy, StreamingIngestPipeline } from "./modules";
 
 /** One environment's streaming-ingest stack, built from an `AppConfig` (see `resolveEnvironments`). */
 export class IngestStack extends TerraformStack {
@@ -22,6 +22,7 @@ export class IngestStack extends TerraformStack {
     this.addOverride("terraform.required_providers.aws.version", config.awsProviderVersion);
     this.pipeline = new StreamingIngestPipeline(this, "Pipeline", {
       namePrefix: config.namePrefix,
+      removalPolicy: config.removalPolicy === "DESTROY" ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
       producer: {
         mode: config.producer.mode === "ASSUME_ROLE" ? ProducerAccessMode.ASSUME_ROLE : ProducerAccessMode.ACCESS_KEY,
         trustedAccountId: config.producer.trustedAccountId,

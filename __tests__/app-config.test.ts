@@ -20,6 +20,7 @@ describe("configuration", () => {
       backend: { kind: "local", path: "terraform.streaming-ingest.tfstate" },
       producer: { mode: "ACCESS_KEY", pgpKey: undefined },
       awsProviderVersion: ">= 5.100.0, < 7.0.0",
+      removalPolicy: "RETAIN",
       emulatorEndpoint: undefined,
     });
   });

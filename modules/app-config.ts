@@ -38,6 +38,8 @@ export interface AppConfig {
   readonly producer: ProducerConfig;
   /** Terraform version constraint of hashicorp/aws. */
   readonly awsProviderVersion: string;
+  /** What destroy may do to data-holding resources. */
+  readonly removalPolicy: "RETAIN" | "DESTROY";
   /** A local AWS emulator (moto, LocalStack) every provider endpoint points at; state is then local. */
   readonly emulatorEndpoint?: string;
 }
@@ -64,6 +66,7 @@ export const CONFIG_VARIABLES = {
   INGEST_PRODUCER_PGP_KEY: { context: "producerPgpKey", doc: "PGP key that encrypts the access key secret (ACCESS_KEY mode)", default: "" },
   INGEST_AWS_PROVIDER_VERSION: { context: "awsProviderVersion", doc: "Version constraint of the hashicorp/aws provider", default: DEFAULT_AWS_PROVIDER_VERSION },
   INGEST_EMULATOR_ENDPOINT: { context: "emulatorEndpoint", doc: "Local AWS emulator URL (moto, LocalStack): every endpoint, test credentials, local state", default: "" },
+  INGEST_REMOVAL_POLICY: { context: "removalPolicy", doc: "RETAIN (prevent_destroy, deletion protection) or DESTROY (force_destroy)", default: "DESTROY for an environment named dev, else RETAIN" },
   INGEST_STATE_DIR: { context: "stateDir", doc: "Absolute directory of the local state file", default: "relative terraform.<stack>.tfstate" },
 } as const;
 export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
@@ -150,8 +153,15 @@ export function resolveConfig(env: Env, context: ContextLookup = () => undefined
     backend: resolveBackend(get, stackName, region),
     producer: resolveProducer(get),
     awsProviderVersion: resolveProviderVersion(get("INGEST_AWS_PROVIDER_VERSION")),
+    removalPolicy: resolveRemovalPolicy(get("INGEST_REMOVAL_POLICY"), overrides?.environment),
     emulatorEndpoint: resolveEmulatorEndpoint(get("INGEST_EMULATOR_ENDPOINT")),
   };
+}
+
+function resolveRemovalPolicy(raw: string | undefined, environment: string | undefined): "RETAIN" | "DESTROY" {
+  if (raw === undefined) return environment === "dev" ? "DESTROY" : "RETAIN";
+  if (raw !== "RETAIN" && raw !== "DESTROY") throw new ConfigError(`INGEST_REMOVAL_POLICY must be RETAIN or DESTROY; got ${JSON.stringify(raw)}`);
+  return raw;
 }
 
 function resolveProviderVersion(raw: string | undefined): string {

@@ -23,3 +23,4 @@ export * from "./checkov";
 export * from "./core/aws-environment";
 export * from "./core/ephemeral-resource";
 export * from "./core/local-emulator";
+export * from "./core/removal-policy";

@@ -2,6 +2,7 @@ import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
 import { AwsEnvironment } from "./core/aws-environment";
+import { applyRemovalPolicy, RemovalPolicy } from "./core/removal-policy";
 import { DataStream, DataStreamProps, IDataStream } from "./kinesis-stream";
 import { EventTable, EventTableProps, IEventTable } from "./dynamodb-table";
 import { StreamConsumer, StreamConsumerProps } from "./stream-consumer";
@@ -46,6 +47,8 @@ export interface StreamingIngestPipelineProps {
   readonly alarmActions?: string[];
   /** A CloudWatch dashboard of the key metrics. @default true */
   readonly dashboard?: boolean;
+  /** What destroy may do to the stream, table, buckets, queues, secrets and keys it creates. @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -122,6 +125,7 @@ export class StreamingIngestPipeline extends Construct {
     if (props.producer) {
       this.producer = new ProducerAccess(this, "Producer", { identityName: `${prefix}-partner-producer`, ...props.producer, stream: this.stream, outputs: false });
     }
+    applyRemovalPolicy(this, props.removalPolicy ?? RemovalPolicy.RETAIN);
     if (props.dashboard ?? true) this.dashboard = this.createDashboard(prefix);
     this.createOutputs(id, props.producer?.pgpKey !== undefined);
   }

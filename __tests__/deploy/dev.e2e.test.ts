@@ -1,0 +1,304 @@
+/**
+ * Deploy tier and end-to-end run, dev stack, on a fresh moto server, through the commands users
+ * type: `cdktf deploy --auto-approve`, then `cdktf destroy --auto-approve`.
+ *
+ * The end-to-end part drives only what was deployed. Names and ARNs come from `terraform output`
+ * and from what the emulator reports of the deployed pieces (function configuration and
+ * environment, the event source mapping's settings, each method's authorizer, each integration's
+ * templates). The handlers are the bundled zips of the synth output, run in-process with the
+ * deployed environment. moto checks no resource-level IAM and runs neither API Gateway nor event
+ * source mappings, so the run supplies those parts from the deployed configuration:
+ *  - every AWS call is recorded (action + resource ARN) and evaluated against the deployed
+ *    policies with a real IAM evaluator;
+ *  - API Gateway is played from the deployed API (authorizer, real VTL templates);
+ *  - a poller plays Lambda's event source mapping from the deployed mapping's settings.
+ * Nothing else in the test writes into AWS: producers send HTTP or use the producer's own key.
+ *
+ * `npm run e2e` runs this file alone with the steps printed.
+ */
+import * as fs from "fs";
+import * as path from "path";
+
+import { APIGatewayClient } from "@aws-sdk/client-api-gateway";
+import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { GetUserPolicyCommand, IAMClient, ListAccessKeysCommand, ListUserPoliciesCommand, ListUsersCommand } from "@aws-sdk/client-iam";
+import { DescribeStreamSummaryCommand, KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
+import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { GetEventSourceMappingCommand, LambdaClient, ListEventSourceMappingsCommand } from "@aws-sdk/client-lambda";
+import { S3Client } from "@aws-sdk/client-s3";
+import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+
+import { CallRecorder, credentialsFor, startCallRecorder } from "./support/aws-call-recorder";
+import { DeployedFunction } from "./support/deployed-function";
+import { cdktf, clientConfig, EmulatedDeployment, inventory, leftovers, prepareDeployment, requestedMutation } from "./support/emulated-deployment";
+import { MOTO_GAPS } from "./support/emulator-gaps";
+import { denied, evaluateCalls, formatDenials, PrincipalPolicies, readRolePolicies, withImpliedKmsCalls } from "./support/iam-check";
+import { KinesisPoller, mappingSettings, PollSummary } from "./support/kinesis-poller";
+import { EmulatedRestApi } from "./support/rest-api-gateway";
+import { unexplainedChanges } from "./support/terraform";
+
+const STACK = "streaming-ingest-dev";
+const REGION = "us-east-1";
+const ACCOUNT = "123456789012"; // moto's account
+jest.setTimeout(300_000);
+
+const step = (text: string) => {
+  if (process.env.E2E_VERBOSE) process.stdout.write(`\n• ${text}\n`);
+};
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+
+describe(`deploy tier and end to end: ${STACK} on moto`, () => {
+  let deployment: EmulatedDeployment;
+  let outputs: Record<string, any>;
+
+  beforeAll(async () => {
+    deployment = await prepareDeployment(STACK, { region: REGION, mutation: requestedMutation() });
+  });
+  afterAll(async () => deployment?.dispose());
+
+  it("deploys with `cdktf deploy --auto-approve`, creating every resource of the stack", async () => {
+    step("cdktf deploy --auto-approve against moto");
+    await cdktf(deployment, ["deploy", STACK, "--auto-approve", "--skip-synth"]);
+    const expected = Object.entries(deployment.json.resource).flatMap(([type, byId]) => Object.keys(byId as object).map((id) => `${type}.${id}`));
+    const inState = (await deployment.terraform.stateList()).filter((a) => !a.startsWith("data."));
+    expect(inState.sort()).toEqual(expected.sort());
+    outputs = await deployment.terraform.outputs();
+  });
+
+  it("keeps the generated API password out of the state file", async () => {
+    const secrets = new SecretsManagerClient(clientConfig(deployment));
+    const value = JSON.parse((await secrets.send(new GetSecretValueCommand({ SecretId: outputs.Pipeline_api_credentials_secret_arn }))).SecretString!);
+    expect(value.password).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(fs.readFileSync(deployment.stateFile, "utf8")).not.toContain(value.password);
+  });
+
+  it("plans nothing on a second plan (emulator gaps aside)", async () => {
+    expect(unexplainedChanges(await deployment.terraform.plan(), MOTO_GAPS)).toEqual([]);
+  });
+
+  describe("end to end, on what was deployed", () => {
+    let recorder: CallRecorder;
+    let api: EmulatedRestApi;
+    let consumer: DeployedFunction;
+    let poller: KinesisPoller;
+    let password: string;
+    let username: string;
+    const functions = new Map<string, Promise<DeployedFunction>>();
+    const accepted: string[] = [];
+    let poison: { sequenceNumber: string; shardId: string };
+    let summary: PollSummary;
+
+    beforeAll(async () => {
+      const cfg = clientConfig(deployment);
+      recorder = await startCallRecorder(deployment.moto.endpoint, { accountId: ACCOUNT });
+      const assetsDir = path.join(deployment.stackDir, "assets");
+      const lambda = new LambdaClient(cfg);
+      const load = (arnOrName: string) => {
+        if (!functions.has(arnOrName)) functions.set(arnOrName, DeployedFunction.load(lambda, arnOrName, { assetsDir, recorderEndpoint: recorder.endpoint, region: REGION }));
+        return functions.get(arnOrName)!;
+      };
+
+      // The consumer: whatever function the stream's deployed mapping names.
+      const [listed] = (await lambda.send(new ListEventSourceMappingsCommand({ EventSourceArn: outputs.Pipeline_stream_arn }))).EventSourceMappings ?? [];
+      const mapping = await lambda.send(new GetEventSourceMappingCommand({ UUID: listed.UUID! }));
+      consumer = await load(mapping.FunctionArn!);
+      // Lambda reads the stream and sends on-failure records with the function's execution role.
+      const asConsumer = { ...cfg, endpoint: recorder.endpoint, credentials: credentialsFor(consumer.principal) };
+      poller = new KinesisPoller(mappingSettings(mapping), {
+        kinesis: new KinesisClient({ ...asConsumer, requestHandler: new NodeHttpHandler() }),
+        sqs: new SQSClient(asConsumer),
+        sns: new SNSClient(asConsumer),
+        s3: new S3Client({ ...asConsumer, forcePathStyle: true }),
+        invoke: (event) => consumer.invoke(event),
+        functionRoleArn: consumer.roleArn,
+      });
+      await poller.start();
+
+      // The API: the deployed REST API and stage the URL output names.
+      const url = new URL(outputs.Pipeline_api_url);
+      api = await EmulatedRestApi.load(new APIGatewayClient(cfg), {
+        restApiId: url.hostname.split(".")[0],
+        stageName: url.pathname.replace(/^\//, ""),
+        region: REGION,
+        accountId: ACCOUNT,
+        awsEndpoint: recorder.endpoint,
+        functionByArn: load,
+      });
+      const secret = JSON.parse(
+        (await new SecretsManagerClient(cfg).send(new GetSecretValueCommand({ SecretId: outputs.Pipeline_api_credentials_secret_arn }))).SecretString!,
+      );
+      ({ username, password } = secret);
+    });
+
+    afterAll(async () => {
+      await api?.close();
+      for (const fn of functions.values()) await (await fn).close();
+      await recorder?.close();
+    });
+
+    const submit = (eventId: string, body: unknown, authorization?: string) =>
+      fetch(`${api.url}/submit/${outputs.Pipeline_stream_name}/${eventId}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(authorization ? { authorization } : {}) },
+        body: JSON.stringify(body),
+      });
+
+    it("accepts events over HTTPS-style POST /submit with the right Basic credentials, through the deployed authorizer and template", async () => {
+      step(`POST ${api.url}/submit/<stream>/<eventId> ×3 with the secret's credentials`);
+      for (const id of ["evt-1", "evt-2", "evt-3"]) {
+        const response = await submit(id, { eventId: id, temperature: 21.5, site: "hq" }, basic(username, password));
+        const json: any = await response.json();
+        expect({ status: response.status, hasSequence: typeof json.sequenceNumber === "string" }).toEqual({ status: 200, hasSequence: true });
+        accepted.push(id);
+      }
+      expect(api.log.filter((l) => l.authorizer === "Allow")).toHaveLength(3);
+    });
+
+    it("accepts a batch through POST /streams/{stream}/records (PutRecords)", async () => {
+      const response = await fetch(`${api.url}/streams/${outputs.Pipeline_stream_name}/records`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: basic(username, password) },
+        body: JSON.stringify({ records: [{ data: { eventId: "evt-4", n: 1 } }, { data: { eventId: "evt-5", n: 2 } }] }),
+      });
+      const json: any = await response.json();
+      expect({ status: response.status, failed: json.failedRecordCount ?? json.FailedRecordCount ?? 0 }).toEqual({ status: 200, failed: 0 });
+      accepted.push("evt-4", "evt-5");
+    });
+
+    it("refuses a wrong password (403) and a missing one (401), and neither reaches the stream", async () => {
+      step("a wrong password, then no Authorization header");
+      const wrong = await submit("evt-x", { eventId: "evt-x" }, basic(username, "not-the-password"));
+      const missing = await submit("evt-y", { eventId: "evt-y" });
+      expect([wrong.status, missing.status]).toEqual([403, 401]);
+      expect(missing.headers.get("www-authenticate")).toMatch(/^Basic/);
+    });
+
+    it("lets the partner producer put records with its own access key", async () => {
+      step("the partner producer puts a good record and a poison record (not JSON) with its access key");
+      const iam = new IAMClient(clientConfig(deployment));
+      const producerName = await userOfAccessKey(iam, outputs.Pipeline_producer_access_key_id);
+      const kinesis = new KinesisClient({ ...clientConfig(deployment), endpoint: recorder.endpoint, credentials: credentialsFor(`user/${producerName}`), requestHandler: new NodeHttpHandler() });
+      const out = await kinesis.send(
+        new PutRecordsCommand({
+          StreamName: outputs.Pipeline_stream_name,
+          Records: [
+            { PartitionKey: "evt-6", Data: Buffer.from(JSON.stringify({ eventId: "evt-6", from: "partner" })) },
+            { PartitionKey: "partner", Data: Buffer.from("<xml>not json</xml>") },
+          ],
+        }),
+      );
+      expect(out.FailedRecordCount ?? 0).toBe(0);
+      accepted.push("evt-6");
+      poison = { sequenceNumber: out.Records![1].SequenceNumber!, shardId: out.Records![1].ShardId! };
+    });
+
+    it("delivers the stream to the deployed consumer as the deployed event source mapping says", async () => {
+      step("the poller reads the stream with the mapping's settings and invokes the consumer");
+      summary = await poller.drain();
+      // What Lambda would lose for good, named before any count is compared.
+      if (summary.ignoredBatchItemFailures > 0) {
+        throw new Error(`the consumer reported ${summary.ignoredBatchItemFailures} failed record(s), but the mapping ignores batch item failures (no ReportBatchItemFailures): they count as processed and are lost`);
+      }
+      if (summary.discarded > 0) {
+        throw new Error(`${summary.discarded} record(s) were discarded after the mapping's retries: it has no on-failure destination`);
+      }
+      // Every accepted event processed; the poison record given up to the on-failure destination.
+      expect(summary.recordsDelivered).toBe(accepted.length);
+      expect(summary.onFailure.map((f) => f.batchSize)).toEqual([1]);
+    });
+
+    it("writes exactly the accepted events to the table, with their fields", async () => {
+      const items = ((await new DynamoDBClient(clientConfig(deployment)).send(new ScanCommand({ TableName: outputs.Pipeline_table_name }))).Items ?? []).map((i) => unmarshall(i));
+      expect(items.map((i) => i.eventId).sort()).toEqual([...accepted].sort());
+      expect(items.find((i) => i.eventId === "evt-1")).toMatchObject({ temperature: 21.5, site: "hq" });
+      expect(items.find((i) => i.eventId === "evt-6")).toMatchObject({ from: "partner" });
+    });
+
+    it("reports the poison record, and after the deployed retries it reaches the on-failure destination", async () => {
+      step("the on-failure destination holds the poison record's shard and sequence number");
+      const sqs = new SQSClient(clientConfig(deployment));
+      const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: outputs.Pipeline_failure_queue_url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      const bodies = (received.Messages ?? []).map((m) => JSON.parse(m.Body!));
+      expect(bodies).toEqual([
+        expect.objectContaining({
+          requestContext: expect.objectContaining({ condition: "RetryAttemptsExhausted" }),
+          KinesisBatchInfo: expect.objectContaining({ shardId: poison.shardId, startSequenceNumber: poison.sequenceNumber, endSequenceNumber: poison.sequenceNumber, batchSize: 1 }),
+        }),
+      ]);
+      expect(summary.discarded).toBe(0);
+    });
+
+    it("makes no AWS call that the deployed IAM policies do not allow (functions, the API's role, the producer)", async () => {
+      step("every recorded call, evaluated against the deployed policies");
+      const cfg = clientConfig(deployment);
+      const iam = new IAMClient(cfg);
+      const calls = recorder.calls();
+      const principals: Record<string, PrincipalPolicies> = {};
+      for (const principal of new Set(calls.map((c) => c.principal))) {
+        const [kind, name] = principal.split("/");
+        if (kind === "role") principals[principal] = await readRolePolicies(iam, name);
+        if (kind === "user") principals[principal] = await readUserPolicies(iam, name);
+      }
+      // Each kind of caller made calls: a missing grant anywhere shows up as a denial below.
+      expect(Object.keys(principals).length).toBeGreaterThanOrEqual(4);
+      const keys = await customerKeysOf(cfg, outputs);
+      const verdicts = await evaluateCalls(withImpliedKmsCalls(calls, (arn) => keys.get(arn)), principals);
+      const denials = denied(verdicts);
+      if (denials.length > 0) throw new Error(`denied by the deployed IAM policies:\n${formatDenials(denials)}`);
+      expect(verdicts.length).toBeGreaterThan(0);
+    });
+  });
+
+  it("destroys with `cdktf destroy --auto-approve`, leaving nothing behind", async () => {
+    step("cdktf destroy --auto-approve");
+    await cdktf(deployment, ["destroy", STACK, "--auto-approve", "--skip-synth"]);
+    expect(await deployment.terraform.stateList()).toEqual([]);
+    expect(leftovers(await inventory(deployment))).toEqual({});
+  });
+});
+
+/** The IAM user an access key belongs to, as the emulator knows it. */
+async function userOfAccessKey(iam: IAMClient, accessKeyId: string | undefined): Promise<string> {
+  for (const user of (await iam.send(new ListUsersCommand({}))).Users ?? []) {
+    const keys = (await iam.send(new ListAccessKeysCommand({ UserName: user.UserName! }))).AccessKeyMetadata ?? [];
+    if (keys.some((k) => k.AccessKeyId === accessKeyId)) return user.UserName!;
+  }
+  throw new Error(`no IAM user has access key ${accessKeyId}`);
+}
+
+/** A user's inline policies, read back from the emulator. */
+async function readUserPolicies(iam: IAMClient, userName: string): Promise<PrincipalPolicies> {
+  const names = (await iam.send(new ListUserPoliciesCommand({ UserName: userName }))).PolicyNames ?? [];
+  const identityPolicies = [];
+  for (const name of names) {
+    const doc = (await iam.send(new GetUserPolicyCommand({ UserName: userName, PolicyName: name }))).PolicyDocument!;
+    identityPolicies.push({ name, policy: JSON.parse(doc.trimStart().startsWith("{") ? doc : decodeURIComponent(doc)) });
+  }
+  return { principalArn: `arn:aws:iam::${ACCOUNT}:user/${userName}`, identityPolicies };
+}
+
+/**
+ * The customer-managed KMS key of each deployed resource whose use implies KMS calls with the
+ * caller's permissions (the stream, the credentials secret, the failure queue). AWS-managed keys
+ * (alias/aws/*) are left out: their key policies grant every principal of the account.
+ */
+async function customerKeysOf(cfg: ReturnType<typeof clientConfig>, outputs: Record<string, any>): Promise<Map<string, string>> {
+  const kms = new KMSClient(cfg);
+  const keys = new Map<string, string>();
+  const addIfCustomer = async (resourceArn: string, keyId: string | undefined) => {
+    if (!keyId || keyId.startsWith("alias/aws/")) return;
+    const meta = (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata;
+    if (meta?.KeyManager === "CUSTOMER") keys.set(resourceArn, meta.Arn!);
+  };
+  const stream = await new KinesisClient({ ...cfg, requestHandler: new NodeHttpHandler() }).send(new DescribeStreamSummaryCommand({ StreamName: outputs.Pipeline_stream_name }));
+  await addIfCustomer(outputs.Pipeline_stream_arn, stream.StreamDescriptionSummary?.KeyId);
+  const secret = await new SecretsManagerClient(cfg).send(new DescribeSecretCommand({ SecretId: outputs.Pipeline_api_credentials_secret_arn }));
+  await addIfCustomer(secret.ARN!, secret.KmsKeyId);
+  const queue = await new SQSClient(cfg).send(new GetQueueAttributesCommand({ QueueUrl: outputs.Pipeline_failure_queue_url, AttributeNames: ["QueueArn", "KmsMasterKeyId"] }));
+  await addIfCustomer(queue.Attributes!.QueueArn!, queue.Attributes!.KmsMasterKeyId);
+  return keys;
+}
