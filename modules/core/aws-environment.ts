@@ -13,6 +13,7 @@ export function partitionOfRegion(region: string): string {
   if (region.startsWith("us-iso-")) return "aws-iso";
   if (region.startsWith("eu-isoe-")) return "aws-iso-e";
   if (region.startsWith("us-isof-")) return "aws-iso-f";
+  if (region.startsWith("eusc-")) return "aws-eusc";
   return "aws";
 }
 

@@ -26,8 +26,10 @@ const STATEFUL: Array<new (...args: never[]) => TerraformResource> = [KinesisStr
 
 /**
  * Applies a removal policy to every data-holding resource created under `scope` (at synth, so
- * it also covers resources added after this call). Point-in-time recovery is not touched: it
- * stays on under both policies.
+ * it also covers resources added after this call). The policy wins over what the constructs set
+ * (`prevent_destroy`, deletion protection, `force_destroy`, the secret recovery window), so one
+ * setting decides for the whole pipeline. Point-in-time recovery is not touched: it stays on
+ * under both policies.
  */
 export function applyRemovalPolicy(scope: IConstruct, policy: RemovalPolicy): void {
   Aspects.of(scope).add(new RemovalPolicyAspect(policy));

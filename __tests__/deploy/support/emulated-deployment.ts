@@ -14,7 +14,7 @@ import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { FirehoseClient, ListDeliveryStreamsCommand } from "@aws-sdk/client-firehose";
 import { IAMClient, ListRolesCommand, ListUsersCommand } from "@aws-sdk/client-iam";
 import { KinesisClient, ListStreamsCommand } from "@aws-sdk/client-kinesis";
-import { DescribeKeyCommand, KMSClient, ListKeysCommand } from "@aws-sdk/client-kms";
+import { DescribeKeyCommand, KMSClient, ListAliasesCommand, ListKeysCommand } from "@aws-sdk/client-kms";
 import { LambdaClient, ListEventSourceMappingsCommand, ListFunctionsCommand } from "@aws-sdk/client-lambda";
 import { ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
 import { ListSecretsCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -125,16 +125,20 @@ export function clientConfig(deployment: EmulatedDeployment) {
 
 /**
  * Everything of every kind the stacks create that exists in the emulator, by kind. KMS keys
- * cannot be deleted at once (they wait 7–30 days), so only keys not pending deletion count.
+ * cannot be deleted at once (they wait 7–30 days), so only customer keys not pending deletion
+ * count.
  */
 export async function inventory(deployment: EmulatedDeployment): Promise<Record<string, string[]>> {
   const cfg = clientConfig(deployment);
   const kms = new KMSClient(cfg);
   const keys = (await kms.send(new ListKeysCommand({}))).Keys ?? [];
+  // AWS-managed keys (alias/aws/kinesis, alias/aws/dynamodb, …) are made by the services on first
+  // use, not by the stack; moto 5.2.5 marks its DynamoDB one CUSTOMER, so the alias decides.
+  const awsManaged = new Set(((await kms.send(new ListAliasesCommand({}))).Aliases ?? []).filter((a) => a.AliasName?.startsWith("alias/aws/")).map((a) => a.TargetKeyId));
   const liveKeys: string[] = [];
   for (const key of keys) {
     const meta = (await kms.send(new DescribeKeyCommand({ KeyId: key.KeyId! }))).KeyMetadata;
-    if (meta?.KeyState !== "PendingDeletion") liveKeys.push(key.KeyId!);
+    if (meta?.KeyManager === "CUSTOMER" && !awsManaged.has(key.KeyId) && meta.KeyState !== "PendingDeletion") liveKeys.push(key.KeyId!);
   }
   const secrets = (await new SecretsManagerClient(cfg).send(new ListSecretsCommand({}))).SecretList ?? [];
   return {
@@ -147,7 +151,7 @@ export async function inventory(deployment: EmulatedDeployment): Promise<Record<
     "iam roles": ((await new IAMClient(cfg).send(new ListRolesCommand({}))).Roles ?? []).map((r) => r.RoleName!),
     "iam users": ((await new IAMClient(cfg).send(new ListUsersCommand({}))).Users ?? []).map((u) => u.UserName!),
     "kinesis streams": (await new KinesisClient({ ...cfg, requestHandler: new NodeHttpHandler() }).send(new ListStreamsCommand({}))).StreamNames ?? [],
-    "kms keys (not pending deletion)": liveKeys,
+    "customer kms keys (not pending deletion)": liveKeys,
     "lambda functions": ((await new LambdaClient(cfg).send(new ListFunctionsCommand({}))).Functions ?? []).map((f) => f.FunctionName!),
     "lambda event source mappings": ((await new LambdaClient(cfg).send(new ListEventSourceMappingsCommand({}))).EventSourceMappings ?? []).map((m) => m.UUID!),
     "s3 buckets": ((await new S3Client({ ...cfg, forcePathStyle: true }).send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name!),

@@ -9,9 +9,6 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-import { projectRoot } from "../../../modules/bundling";
-
-const ROOT = projectRoot();
 const PROVIDER = path.join("registry.terraform.io", "hashicorp", "aws");
 
 /** Where Terraform and distributions put filesystem mirrors (Terraform's "implied local mirror directories"). */
@@ -43,12 +40,11 @@ export function mirroredVersions(mirror: string): string[] {
 
 /**
  * Writes a Terraform CLI config into `dir`: hashicorp/aws from the local mirror when there is
- * one (nothing else may come from the network here), and a shared plugin cache so that each
- * stack's init links the provider instead of copying it. Returns the file's path.
+ * one (nothing else may come from the network here). An unpacked mirror is linked, not copied,
+ * so no plugin cache is needed; none is shared either, since Terraform's cache is not safe for
+ * the concurrent inits of suites running side by side. Returns the file's path.
  */
 export function writeCliConfig(dir: string, mirror = findProviderMirror()): string {
-  const cache = path.join(ROOT, "node_modules", ".cache", "terraform-plugins");
-  fs.mkdirSync(cache, { recursive: true });
   const installation = mirror
     ? `provider_installation {
   filesystem_mirror {
@@ -62,7 +58,7 @@ export function writeCliConfig(dir: string, mirror = findProviderMirror()): stri
 `
     : "";
   const file = path.join(dir, "terraform.tfrc");
-  fs.writeFileSync(file, `plugin_cache_dir = ${JSON.stringify(cache)}\n${installation}`);
+  fs.writeFileSync(file, installation);
   return file;
 }
 
