@@ -21,7 +21,7 @@ import * as path from "path";
 
 import { APIGatewayClient } from "@aws-sdk/client-api-gateway";
 import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
-import { GetUserPolicyCommand, IAMClient, ListAccessKeysCommand, ListUserPoliciesCommand, ListUsersCommand } from "@aws-sdk/client-iam";
+import { IAMClient, ListAccessKeysCommand, ListUsersCommand } from "@aws-sdk/client-iam";
 import { DescribeStreamSummaryCommand, KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { GetEventSourceMappingCommand, LambdaClient, ListEventSourceMappingsCommand } from "@aws-sdk/client-lambda";
@@ -34,9 +34,9 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 
 import { CallRecorder, credentialsFor, startCallRecorder } from "./support/aws-call-recorder";
 import { DeployedFunction } from "./support/deployed-function";
-import { cdktf, clientConfig, EmulatedDeployment, inventory, leftovers, prepareDeployment, requestedMutation } from "./support/emulated-deployment";
+import { addressesInState, cdktf, clientConfig, EmulatedDeployment, inventory, leftovers, prepareDeployment, requestedMutation, resourceAddresses } from "./support/emulated-deployment";
 import { MOTO_GAPS } from "./support/emulator-gaps";
-import { denied, evaluateCalls, formatDenials, PrincipalPolicies, readRolePolicies, withImpliedKmsCalls } from "./support/iam-check";
+import { denied, evaluateCalls, formatDenials, PrincipalPolicies, readRolePolicies, readUserPolicies, withImpliedKmsCalls } from "./support/iam-check";
 import { KinesisPoller, mappingSettings, PollSummary } from "./support/kinesis-poller";
 import { EmulatedRestApi } from "./support/rest-api-gateway";
 import { unexplainedChanges } from "./support/terraform";
@@ -63,9 +63,7 @@ describe(`deploy tier and end to end: ${STACK} on moto`, () => {
   it("deploys with `cdktf deploy --auto-approve`, creating every resource of the stack", async () => {
     step("cdktf deploy --auto-approve against moto");
     await cdktf(deployment, ["deploy", STACK, "--auto-approve", "--skip-synth"]);
-    const expected = Object.entries(deployment.json.resource).flatMap(([type, byId]) => Object.keys(byId as object).map((id) => `${type}.${id}`));
-    const inState = (await deployment.terraform.stateList()).filter((a) => !a.startsWith("data."));
-    expect(inState.sort()).toEqual(expected.sort());
+    expect(await addressesInState(deployment)).toEqual(resourceAddresses(deployment.json));
     outputs = await deployment.terraform.outputs();
   });
 
@@ -271,17 +269,6 @@ async function userOfAccessKey(iam: IAMClient, accessKeyId: string | undefined):
     if (keys.some((k) => k.AccessKeyId === accessKeyId)) return user.UserName!;
   }
   throw new Error(`no IAM user has access key ${accessKeyId}`);
-}
-
-/** A user's inline policies, read back from the emulator. */
-async function readUserPolicies(iam: IAMClient, userName: string): Promise<PrincipalPolicies> {
-  const names = (await iam.send(new ListUserPoliciesCommand({ UserName: userName }))).PolicyNames ?? [];
-  const identityPolicies = [];
-  for (const name of names) {
-    const doc = (await iam.send(new GetUserPolicyCommand({ UserName: userName, PolicyName: name }))).PolicyDocument!;
-    identityPolicies.push({ name, policy: JSON.parse(doc.trimStart().startsWith("{") ? doc : decodeURIComponent(doc)) });
-  }
-  return { principalArn: `arn:aws:iam::${ACCOUNT}:user/${userName}`, identityPolicies };
 }
 
 /**

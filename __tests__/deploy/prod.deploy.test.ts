@@ -2,7 +2,7 @@
  * Deploy tier, prod stack: terraform init, validate and apply on a fresh moto server create every
  * resource of the synthesized JSON, and a second plan adds, changes and destroys nothing.
  */
-import { EmulatedDeployment, prepareDeployment, requestedMutation } from "./support/emulated-deployment";
+import { addressesInState, EmulatedDeployment, prepareDeployment, requestedMutation, resourceAddresses } from "./support/emulated-deployment";
 import { MOTO_GAPS } from "./support/emulator-gaps";
 import { unexplainedChanges } from "./support/terraform";
 
@@ -25,9 +25,7 @@ describe(`deploy tier: ${STACK} on moto`, () => {
 
   it("applies, creating every resource of the stack", async () => {
     await deployment.terraform.apply();
-    const expected = Object.entries(deployment.json.resource).flatMap(([type, byId]) => Object.keys(byId as object).map((id) => `${type}.${id}`));
-    const inState = (await deployment.terraform.stateList()).filter((a) => !a.startsWith("data."));
-    expect(inState.sort()).toEqual(expected.sort());
+    expect(await addressesInState(deployment)).toEqual(resourceAddresses(deployment.json));
   });
 
   it("plans nothing on a second plan (emulator gaps aside)", async () => {

@@ -24,7 +24,7 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { projectRoot } from "../../../modules/bundling";
 import { MotoServer, startMoto } from "../../helpers/moto";
 import { applyMutation, MutationName } from "./mutations";
-import { run, tail, Terraform, writeCliConfig } from "./terraform";
+import { findProviderMirror, run, tail, Terraform, writeCliConfig } from "./terraform";
 
 export const ROOT = projectRoot();
 
@@ -67,7 +67,7 @@ export async function prepareDeployment(stack: string, options: { region: string
     ...withoutAwsCredentials(process.env),
     CHECKPOINT_DISABLE: "1",
     TF_IN_AUTOMATION: "1",
-    TF_CLI_CONFIG_FILE: writeCliConfig(workDir),
+    TF_CLI_CONFIG_FILE: writeCliConfig(workDir, findProviderMirror()),
     INGEST_EMULATOR_ENDPOINT: moto.endpoint,
     INGEST_STATE_DIR: stateDir,
     CDKTF_OUTDIR: outDir,
@@ -100,6 +100,18 @@ export async function prepareDeployment(stack: string, options: { region: string
       fs.rmSync(workDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Every resource address of the synthesized JSON: what a complete apply leaves in state. */
+export function resourceAddresses(json: { resource: Record<string, object> }): string[] {
+  return Object.entries(json.resource)
+    .flatMap(([type, byId]) => Object.keys(byId).map((id) => `${type}.${id}`))
+    .sort();
+}
+
+/** The resource addresses in the deployment's state (data sources left out). */
+export async function addressesInState(deployment: EmulatedDeployment): Promise<string[]> {
+  return (await deployment.terraform.stateList()).filter((a) => !a.startsWith("data.")).sort();
 }
 
 /** Runs the project's cdktf CLI (`cdktf deploy`, `cdktf destroy`, …) as a user would, from the project root. */

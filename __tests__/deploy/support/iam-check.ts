@@ -21,9 +21,13 @@ import {
   GetPolicyVersionCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
+  GetUserCommand,
+  GetUserPolicyCommand,
   IAMClient,
   ListAttachedRolePoliciesCommand,
+  ListAttachedUserPoliciesCommand,
   ListRolePoliciesCommand,
+  ListUserPoliciesCommand,
 } from "@aws-sdk/client-iam";
 import { getDenialReasons, getGrantReasons, runSimulation, type RequestAnalysis, type RunSimulationResults, type Simulation } from "@cloud-copilot/iam-simulate";
 
@@ -100,6 +104,33 @@ export async function readRolePolicies(iam: IAMClient, roleName: string): Promis
     identityPolicies,
     ...(boundaryArn ? { permissionsBoundary: await managedPolicy(iam, boundaryArn) } : {}),
   };
+}
+
+/**
+ * Reads a user's inline (ListUserPolicies/GetUserPolicy) and attached managed
+ * (ListAttachedUserPolicies) policies, named as readRolePolicies names them.
+ */
+export async function readUserPolicies(iam: IAMClient, userName: string): Promise<PrincipalPolicies> {
+  const { User } = await iam.send(new GetUserCommand({ UserName: userName }));
+  if (!User?.Arn) throw new Error(`user ${userName} not found`);
+  const identityPolicies: NamedPolicy[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await iam.send(new ListUserPoliciesCommand({ UserName: userName, Marker: marker }));
+    for (const PolicyName of page.PolicyNames ?? []) {
+      const { PolicyDocument } = await iam.send(new GetUserPolicyCommand({ UserName: userName, PolicyName }));
+      identityPolicies.push({ name: PolicyName, policy: parsePolicyDocument(PolicyDocument, `${userName}/${PolicyName}`) });
+    }
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker);
+  do {
+    const page = await iam.send(new ListAttachedUserPoliciesCommand({ UserName: userName, Marker: marker }));
+    for (const attached of page.AttachedPolicies ?? []) {
+      if (attached.PolicyArn) identityPolicies.push(await managedPolicy(iam, attached.PolicyArn));
+    }
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker);
+  return { principalArn: User.Arn, identityPolicies };
 }
 
 // ---------------------------------------------------------------------------------------------

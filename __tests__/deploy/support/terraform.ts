@@ -33,18 +33,13 @@ export function findProviderMirror(): string | undefined {
   });
 }
 
-/** The provider versions a mirror holds, e.g. ["5.100.0"]. */
-export function mirroredVersions(mirror: string): string[] {
-  return fs.readdirSync(path.join(mirror, PROVIDER)).sort();
-}
-
 /**
  * Writes a Terraform CLI config into `dir`: hashicorp/aws from the local mirror when there is
  * one (nothing else may come from the network here). An unpacked mirror is linked, not copied,
  * so no plugin cache is needed; none is shared either, since Terraform's cache is not safe for
  * the concurrent inits of suites running side by side. Returns the file's path.
  */
-export function writeCliConfig(dir: string, mirror = findProviderMirror()): string {
+export function writeCliConfig(dir: string, mirror: string | undefined): string {
   const installation = mirror
     ? `provider_installation {
   filesystem_mirror {
