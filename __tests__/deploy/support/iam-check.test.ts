@@ -1,16 +1,19 @@
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import {
   AttachRolePolicyCommand,
+  AttachUserPolicyCommand,
   CreatePolicyCommand,
   CreateRoleCommand,
+  CreateUserCommand,
   IAMClient,
   PutRolePermissionsBoundaryCommand,
   PutRolePolicyCommand,
+  PutUserPolicyCommand,
 } from "@aws-sdk/client-iam";
 
 import { MotoServer, startMoto } from "../../helpers/moto";
 import { CallRecorder, credentialsFor, RecordedCall, startCallRecorder } from "./aws-call-recorder";
-import { denied, evaluateCalls, formatDenials, impliedKmsCalls, PrincipalPolicies, readRolePolicies, withImpliedKmsCalls } from "./iam-check";
+import { denied, evaluateCalls, formatDenials, impliedKmsCalls, PrincipalPolicies, readRolePolicies, readUserPolicies, withImpliedKmsCalls } from "./iam-check";
 
 jest.setTimeout(60_000);
 
@@ -90,6 +93,28 @@ describe("readRolePolicies", () => {
 
   it("fails for a role that does not exist", async () => {
     await expect(readRolePolicies(iam, "nobody")).rejects.toThrow();
+  });
+});
+
+describe("readUserPolicies", () => {
+  it("reads the user's ARN, inline policies by name and attached managed policies by ARN", async () => {
+    const inline = policy({ Effect: "Allow", Action: ["kinesis:PutRecord", "kinesis:PutRecords"], Resource: STREAM });
+    const managed = policy({ Effect: "Allow", Action: "kinesis:DescribeStreamSummary", Resource: STREAM });
+    await iam.send(new CreateUserCommand({ UserName: "partner", Path: "/partners/" }));
+    await iam.send(new PutUserPolicyCommand({ UserName: "partner", PolicyName: "put", PolicyDocument: JSON.stringify(inline) }));
+    const managedArn = (await iam.send(new CreatePolicyCommand({ PolicyName: "describe", PolicyDocument: JSON.stringify(managed) }))).Policy!.Arn!;
+    await iam.send(new AttachUserPolicyCommand({ UserName: "partner", PolicyArn: managedArn }));
+    expect(await readUserPolicies(iam, "partner")).toEqual({
+      principalArn: `arn:aws:iam::${ACCOUNT}:user/partners/partner`,
+      identityPolicies: [
+        { name: "put", policy: inline },
+        { name: managedArn, policy: managed },
+      ],
+    });
+  });
+
+  it("fails for a user that does not exist", async () => {
+    await expect(readUserPolicies(iam, "nobody")).rejects.toThrow();
   });
 });
 
