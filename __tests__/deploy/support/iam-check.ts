@@ -24,10 +24,10 @@ import {
   GetUserCommand,
   GetUserPolicyCommand,
   IAMClient,
-  ListAttachedRolePoliciesCommand,
-  ListAttachedUserPoliciesCommand,
-  ListRolePoliciesCommand,
-  ListUserPoliciesCommand,
+  paginateListAttachedRolePolicies,
+  paginateListAttachedUserPolicies,
+  paginateListRolePolicies,
+  paginateListUserPolicies,
 } from "@aws-sdk/client-iam";
 import { getDenialReasons, getGrantReasons, runSimulation, type RequestAnalysis, type RunSimulationResults, type Simulation } from "@cloud-copilot/iam-simulate";
 
@@ -71,6 +71,26 @@ async function managedPolicy(iam: IAMClient, policyArn: string): Promise<NamedPo
 }
 
 /**
+ * A principal's inline policies (named by policy name) and attached managed policies (named by
+ * ARN, default version), from the SDK's paginators over its list calls.
+ */
+async function identityPolicies(
+  iam: IAMClient,
+  owner: string,
+  inline: { names: AsyncIterable<{ PolicyNames?: string[] }>; get: (policyName: string) => Promise<string | undefined> },
+  attached: AsyncIterable<{ AttachedPolicies?: Array<{ PolicyArn?: string }> }>,
+): Promise<NamedPolicy[]> {
+  const policies: NamedPolicy[] = [];
+  for await (const page of inline.names) {
+    for (const name of page.PolicyNames ?? []) policies.push({ name, policy: parsePolicyDocument(await inline.get(name), `${owner}/${name}`) });
+  }
+  for await (const page of attached) {
+    for (const { PolicyArn } of page.AttachedPolicies ?? []) if (PolicyArn) policies.push(await managedPolicy(iam, PolicyArn));
+  }
+  return policies;
+}
+
+/**
  * Reads a role's inline (ListRolePolicies/GetRolePolicy) and attached managed
  * (ListAttachedRolePolicies/GetPolicy/GetPolicyVersion, default version) policies, and its
  * permissions boundary if any. Inline policies are named by their policy name, managed ones by ARN.
@@ -78,59 +98,37 @@ async function managedPolicy(iam: IAMClient, policyArn: string): Promise<NamedPo
 export async function readRolePolicies(iam: IAMClient, roleName: string): Promise<PrincipalPolicies> {
   const { Role } = await iam.send(new GetRoleCommand({ RoleName: roleName }));
   if (!Role?.Arn) throw new Error(`role ${roleName} not found`);
-
-  const identityPolicies: NamedPolicy[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await iam.send(new ListRolePoliciesCommand({ RoleName: roleName, Marker: marker }));
-    for (const PolicyName of page.PolicyNames ?? []) {
-      const { PolicyDocument } = await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName }));
-      identityPolicies.push({ name: PolicyName, policy: parsePolicyDocument(PolicyDocument, `${roleName}/${PolicyName}`) });
-    }
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
-
-  do {
-    const page = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker: marker }));
-    for (const attached of page.AttachedPolicies ?? []) {
-      if (attached.PolicyArn) identityPolicies.push(await managedPolicy(iam, attached.PolicyArn));
-    }
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
-
+  const policies = await identityPolicies(
+    iam,
+    roleName,
+    {
+      names: paginateListRolePolicies({ client: iam }, { RoleName: roleName }),
+      get: async (PolicyName) => (await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName }))).PolicyDocument,
+    },
+    paginateListAttachedRolePolicies({ client: iam }, { RoleName: roleName }),
+  );
   const boundaryArn = Role.PermissionsBoundary?.PermissionsBoundaryArn;
   return {
     principalArn: Role.Arn,
-    identityPolicies,
+    identityPolicies: policies,
     ...(boundaryArn ? { permissionsBoundary: await managedPolicy(iam, boundaryArn) } : {}),
   };
 }
 
-/**
- * Reads a user's inline (ListUserPolicies/GetUserPolicy) and attached managed
- * (ListAttachedUserPolicies) policies, named as readRolePolicies names them.
- */
+/** Reads a user's inline and attached managed policies, named as readRolePolicies names them. */
 export async function readUserPolicies(iam: IAMClient, userName: string): Promise<PrincipalPolicies> {
   const { User } = await iam.send(new GetUserCommand({ UserName: userName }));
   if (!User?.Arn) throw new Error(`user ${userName} not found`);
-  const identityPolicies: NamedPolicy[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await iam.send(new ListUserPoliciesCommand({ UserName: userName, Marker: marker }));
-    for (const PolicyName of page.PolicyNames ?? []) {
-      const { PolicyDocument } = await iam.send(new GetUserPolicyCommand({ UserName: userName, PolicyName }));
-      identityPolicies.push({ name: PolicyName, policy: parsePolicyDocument(PolicyDocument, `${userName}/${PolicyName}`) });
-    }
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
-  do {
-    const page = await iam.send(new ListAttachedUserPoliciesCommand({ UserName: userName, Marker: marker }));
-    for (const attached of page.AttachedPolicies ?? []) {
-      if (attached.PolicyArn) identityPolicies.push(await managedPolicy(iam, attached.PolicyArn));
-    }
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
-  return { principalArn: User.Arn, identityPolicies };
+  const policies = await identityPolicies(
+    iam,
+    userName,
+    {
+      names: paginateListUserPolicies({ client: iam }, { UserName: userName }),
+      get: async (PolicyName) => (await iam.send(new GetUserPolicyCommand({ UserName: userName, PolicyName }))).PolicyDocument,
+    },
+    paginateListAttachedUserPolicies({ client: iam }, { UserName: userName }),
+  );
+  return { principalArn: User.Arn, identityPolicies: policies };
 }
 
 // ---------------------------------------------------------------------------------------------
