@@ -3,7 +3,7 @@ import * as path from "path";
 import { App, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { AppConfig, configureBackend, resolveEnvironments } from "./modules/app-config";
+import { AppConfig, configureBackend, resolveEnvironments } from "./app/config";
 import { localEmulatorProviderConfig, ProducerAccessMode, RemovalPolicy, StreamingIngestPipeline } from "./modules";
 
 /** One environment's streaming-ingest stack, built from an `AppConfig` (see `resolveEnvironments`). */

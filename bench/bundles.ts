@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
-import { bundleHandler, LAMBDA_SRC_DIR, projectRoot } from "../modules/bundling";
+import { bundleHandler, LAMBDA_SRC_DIR, projectRoot } from "../modules/lambda/bundling";
 
 const { median, timeAlternately } = require("./lib");
 

@@ -1,7 +1,7 @@
 /**
  * `npm run security` (part of `npm test`): checkov over the synthesized stacks, with zero failed
  * checks. checkov's Terraform-JSON runner does not read inline skips, so this gate applies the ones
- * each resource carries in its "//" block (modules/checkov.ts): a failure passes only when its own
+ * each resource carries in its "//" block (modules/core/checkov.ts): a failure passes only when its own
  * resource names that check with a reason. A skip for a check that does not fail is stale and fails
  * the gate too, so skips cannot outlive their reason.
  * Usage: node scripts/run-ts.js scripts/security-gate.ts
@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { projectRoot } from "../modules/bundling";
+import { projectRoot } from "../modules/lambda/bundling";
 
 interface CheckRecord {
   check_id: string;

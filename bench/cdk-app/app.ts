@@ -21,7 +21,7 @@ import * as s3 from "aws-cdk-lib/aws-s3";
 import * as secrets from "aws-cdk-lib/aws-secretsmanager";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { bundleHandler } from "../../modules/bundling";
+import { bundleHandler } from "../../modules/lambda/bundling";
 
 class PipelineStack extends Stack {
   constructor(scope: Construct, id: string, prefix: string, props?: StackProps) {

@@ -3,7 +3,7 @@
  * API Gateway. Each case states one documented behaviour of API Gateway (AWS's "API Gateway mapping
  * template and access logging variable reference") or of Velocity 1.7, which API Gateway runs; the
  * Velocity cases were checked against velocity-1.7.jar. The last sections render the real templates of
- * modules/ingest-api.ts, read from a synthesized stack.
+ * modules/apigateway/ingest-api.ts, read from a synthesized stack.
  */
 import { DataStream, IngestApi } from "../../../modules";
 import { newStack, resourcesOf, synth } from "../../helpers/synth";
@@ -313,7 +313,7 @@ describe("templates that do not parse", () => {
 });
 
 // ------------------------------------------------------------------------------------------------
-// The real templates of modules/ingest-api.ts
+// The real templates of modules/apigateway/ingest-api.ts
 // ------------------------------------------------------------------------------------------------
 
 interface IntegrationTemplates {

@@ -1,0 +1,308 @@
+import { BasicAuthSecret, BATCH_SCHEMA, DataStream, IngestApi, StreamEncryption, SUBMIT_SCHEMA } from "../../../modules";
+import { newStack, onlyResource, policyOf, resourcesOf, synth } from "../../helpers/synth";
+
+function build(props: Partial<ConstructorParameters<typeof IngestApi>[2]> = {}, opts: { streamEncryption?: StreamEncryption; extraStream?: boolean } = {}) {
+  const { stack } = newStack();
+  const stream = new DataStream(stack, "Stream", { streamName: "events", encryption: opts.streamEncryption, alarms: false });
+  const streams = [stream];
+  if (opts.extraStream) streams.push(new DataStream(stack, "Other", { streamName: "audit", alarms: false }));
+  const api = new IngestApi(stack, "Api", {
+    streams,
+    apiName: "ingest",
+    credentials: { secretName: "ingest/basic-auth" },
+    authorizerFunction: { functionName: "authorizer" },
+    ...props,
+  });
+  return { stack, api, json: synth(stack) };
+}
+const idOf = (json: any, type: string, pred: (r: any) => boolean = () => true) =>
+  Object.entries(resourcesOf(json, type)).find(([, r]) => pred(r))![0];
+const policyOfRole = (json: any, roleIdPart: string) =>
+  policyOf(Object.entries(resourcesOf(json, "aws_iam_role_policy")).find(([k]) => k.includes(roleIdPart))![1] as any);
+
+describe("IngestApi routes", () => {
+  it("is a regional REST API with /submit/{streamName}/{eventId} and /streams/{streamName}/records", () => {
+    const json = build().json;
+    expect(onlyResource(json, "aws_api_gateway_rest_api")).toMatchObject({ name: "ingest", endpoint_configuration: { types: ["REGIONAL"] } });
+    const resources = resourcesOf(json, "aws_api_gateway_resource");
+    const pathOf = (key: string): string => {
+      const r = resources[key];
+      const parent = /aws_api_gateway_resource\.(\w+)\.id/.exec(r.parent_id);
+      return `${parent ? pathOf(parent[1]) : ""}/${r.path_part}`;
+    };
+    expect(Object.keys(resources).map(pathOf).sort()).toEqual([
+      "/streams", "/streams/{streamName}", "/streams/{streamName}/records", "/submit", "/submit/{streamName}", "/submit/{streamName}/{eventId}",
+    ]);
+  });
+
+  it("sends POST /submit to Kinesis PutRecord, partitioned by eventId, through a URI built from the provider's region", () => {
+    const json = build().json;
+    const integration = Object.values(resourcesOf(json, "aws_api_gateway_integration")).find((i) => i.uri.endsWith("PutRecord"));
+    expect(integration).toMatchObject({
+      type: "AWS",
+      integration_http_method: "POST",
+      http_method: expect.stringMatching(/^\$\{aws_api_gateway_method\.Api_SubmitMethod_\w+\.http_method\}$/),
+      passthrough_behavior: "NEVER",
+      request_parameters: { "integration.request.header.Content-Type": "'application/x-amz-json-1.1'" },
+    });
+    // The test stack's provider is in eu-west-1: region and partition come from it, no data source.
+    expect(integration.uri).toBe("arn:aws:apigateway:eu-west-1:kinesis:action/PutRecord");
+    const template = integration.request_templates["application/json"];
+    // escapeJavaScript turns ' into \', invalid in JSON: AWS's documented replaceAll undoes it.
+    expect(template).toContain(`"PartitionKey":"$util.escapeJavaScript($input.params('eventId')).replaceAll("\\\\'","'")"`);
+    expect(template).toContain(`"Data":"$util.base64Encode($input.body)"`);
+    expect(template).toContain(`"StreamName":"$util.escapeJavaScript($input.params('streamName')).replaceAll("\\\\'","'")"`);
+  });
+
+  it("sends POST /streams/{streamName}/records to PutRecords, each record partitioned by its eventId", () => {
+    const json = build().json;
+    const integration = Object.values(resourcesOf(json, "aws_api_gateway_integration")).find((i) => i.uri.endsWith("PutRecords"));
+    const template: string = integration.request_templates["application/json"];
+    expect(template).toContain("#foreach($record in $input.path('$.records'))");
+    expect(template).toContain(`"PartitionKey":"$util.escapeJavaScript($input.path("$.records[$i].data.eventId")).replaceAll("\\\\'","'")"`);
+    expect(template).toContain(`"Data":"$util.base64Encode($input.json("$.records[$i].data"))"`);
+  });
+
+  it("validates bodies against JSON models: an event with eventId, or 1–500 records of events", () => {
+    const json = build().json;
+    const models = Object.values(resourcesOf(json, "aws_api_gateway_model"));
+    expect(models.map((m) => [m.name, JSON.parse(m.schema)])).toEqual([
+      ["EventBatch", BATCH_SCHEMA],
+      ["Event", SUBMIT_SCHEMA],
+    ]);
+    expect(BATCH_SCHEMA.properties.records).toMatchObject({ minItems: 1, maxItems: 500 });
+    expect(SUBMIT_SCHEMA.properties.eventId).toEqual({ type: "string", minLength: 1, maxLength: 256 });
+    expect(onlyResource(json, "aws_api_gateway_request_validator")).toMatchObject({ validate_request_body: true, validate_request_parameters: true });
+    for (const m of Object.values(resourcesOf(json, "aws_api_gateway_method"))) {
+      expect(m).toMatchObject({ authorization: "CUSTOM", request_validator_id: expect.stringContaining("aws_api_gateway_request_validator"), api_key_required: false });
+      expect(Object.keys(m.request_models)).toEqual(["application/json"]);
+    }
+  });
+
+  it("maps Kinesis errors to JSON: throughput to 429, unknown or unbound stream to 404, oversize to 413, 5xx to 502", () => {
+    const json = build().json;
+    const responses = Object.values(resourcesOf(json, "aws_api_gateway_integration_response"));
+    expect(responses.map((r) => [r.status_code, r.selection_pattern]).sort()).toEqual([
+      ["200", undefined], ["200", undefined], ["400", "4\\d{2}"], ["400", "4\\d{2}"], ["502", "5\\d{2}"], ["502", "5\\d{2}"],
+    ]);
+    const errorTemplate: string = responses.find((r) => r.status_code === "400").response_templates["application/json"];
+    expect(errorTemplate).toMatch(/ProvisionedThroughputExceeded[\s\S]*responseOverride\.status = 429/);
+    expect(errorTemplate).toMatch(/ResourceNotFound[\s\S]*AccessDenied[\s\S]*responseOverride\.status = 404[\s\S]*"error":"StreamNotFound"/);
+    expect(errorTemplate).toMatch(/responseOverride\.status = 413/);
+    expect(Object.values(resourcesOf(json, "aws_api_gateway_method_response")).map((r) => r.status_code).sort()).toEqual(
+      ["200", "200", "400", "400", "404", "404", "413", "413", "429", "429", "502", "502"],
+    );
+  });
+
+  it("answers every gateway error with JSON, and 401 with a Basic challenge", () => {
+    const json = build().json;
+    const responses = Object.values(resourcesOf(json, "aws_api_gateway_gateway_response"));
+    expect(responses.map((r) => r.response_type).sort()).toEqual(
+      ["ACCESS_DENIED", "BAD_REQUEST_BODY", "DEFAULT_4XX", "DEFAULT_5XX", "QUOTA_EXCEEDED", "REQUEST_TOO_LARGE", "THROTTLED", "UNAUTHORIZED"],
+    );
+    for (const r of responses) expect(r.response_templates["application/json"]).toMatch(/^\{"error":"\w+","message":(".*"|\$context\.error\.messageString),"requestId":"\$context\.requestId"\}$/);
+    const unauthorized = responses.find((r) => r.response_type === "UNAUTHORIZED");
+    expect(unauthorized.response_parameters).toEqual({ "gatewayresponse.header.WWW-Authenticate": `'Basic realm="ingest", charset="UTF-8"'` });
+    expect(responses.find((r) => r.response_type === "BAD_REQUEST_BODY").response_templates["application/json"]).toContain("$context.error.validationErrorString");
+  });
+});
+
+describe("IngestApi permissions", () => {
+  it("gives the API role only PutRecord and PutRecords on the bound streams, trusted for this account only", () => {
+    const json = build({}, { extraStream: true }).json;
+    const streamIds = Object.keys(json.resource.aws_kinesis_stream).map((k) => `\${aws_kinesis_stream.${k}.arn}`);
+    expect(policyOfRole(json, "KinesisRole")).toEqual({
+      Version: "2012-10-17",
+      Statement: streamIds.map((Resource) => ({ Effect: "Allow", Action: ["kinesis:PutRecord", "kinesis:PutRecords"], Resource })).reverse(),
+    });
+    const role = Object.entries(resourcesOf(json, "aws_iam_role")).find(([k]) => k.includes("KinesisRole"))![1] as any;
+    expect(policyOf(role, "assume_role_policy").Statement[0]).toMatchObject({
+      Principal: { Service: ["apigateway.amazonaws.com"] },
+      Condition: { StringEquals: { "aws:SourceAccount": expect.stringMatching(/^\$\{data\.aws_caller_identity\.\w+\.account_id\}$/) } },
+    });
+  });
+
+  it("adds kms:GenerateDataKey when a stream uses a customer key", () => {
+    const json = build({}, { streamEncryption: StreamEncryption.CUSTOMER_MANAGED }).json;
+    const statements = policyOfRole(json, "KinesisRole").Statement;
+    expect(statements[1]).toEqual({ Effect: "Allow", Action: "kms:GenerateDataKey", Resource: expect.stringMatching(/^\$\{aws_kms_key\.Stream_Key_\w+\.arn\}$/) });
+  });
+
+  it("lets only this API's authorizer invoke the authorizer function", () => {
+    const json = build().json;
+    expect(onlyResource(json, "aws_lambda_permission")).toEqual(
+      expect.objectContaining({
+        action: "lambda:InvokeFunction",
+        principal: "apigateway.amazonaws.com",
+        source_arn: `\${aws_api_gateway_rest_api.${idOf(json, "aws_api_gateway_rest_api")}.execution_arn}/authorizers/\${aws_api_gateway_authorizer.${idOf(json, "aws_api_gateway_authorizer")}.id}`,
+      }),
+    );
+  });
+
+  it("lets the authorizer read only its secret, and decrypt only with that secret's key", () => {
+    const json = build().json;
+    const statements = policyOfRole(json, "Authorizer_ServiceRole").Statement;
+    expect(statements.slice(2)).toEqual([
+      { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: `\${aws_secretsmanager_secret.${idOf(json, "aws_secretsmanager_secret")}.arn}` },
+      { Effect: "Allow", Action: "kms:Decrypt", Resource: `\${aws_kms_key.${idOf(json, "aws_kms_key")}.arn}` },
+    ]);
+  });
+
+  it("scopes the account CloudWatch role to this region's log groups, and can leave it to another stack", () => {
+    const json = build().json;
+    expect(policyOfRole(json, "CloudWatchRole").Statement[0].Resource).toMatch(
+      /^arn:aws:logs:eu-west-1:\$\{data\.aws_caller_identity\.\w+\.account_id\}:log-group:\*$/,
+    );
+    expect(onlyResource(json, "aws_api_gateway_account").cloudwatch_role_arn).toMatch(/CloudWatchRole/);
+    const without = build({ manageAccountCloudWatchRole: false }).json;
+    expect(resourcesOf(without, "aws_api_gateway_account")).toEqual({});
+    expect(Object.keys(resourcesOf(without, "aws_iam_role")).some((k) => k.includes("CloudWatchRole"))).toBe(false);
+  });
+});
+
+describe("IngestApi authorizer, stage and deployment", () => {
+  it("authorizes with a REQUEST authorizer on the Authorization header, caching 300 s by default", () => {
+    expect(onlyResource(build().json, "aws_api_gateway_authorizer")).toMatchObject({
+      type: "REQUEST",
+      identity_source: "method.request.header.Authorization",
+      authorizer_result_ttl_in_seconds: 300,
+      authorizer_uri: expect.stringMatching(/^\$\{aws_lambda_function\.Api_Authorizer_\w+\.invoke_arn\}$/),
+    });
+  });
+
+  it("passes the TTL (0 allowed) and the secret to the authorizer function", () => {
+    const json = build({ authorizerResultTtlSeconds: 0 }).json;
+    expect(onlyResource(json, "aws_api_gateway_authorizer").authorizer_result_ttl_in_seconds).toBe(0);
+    expect(onlyResource(json, "aws_lambda_function")).toMatchObject({
+      function_name: "authorizer",
+      timeout: 10,
+      environment: { variables: { SECRET_ID: expect.stringContaining("aws_secretsmanager_secret"), SECRET_MAX_AGE_SECONDS: "0", POWERTOOLS_LOGGER_LOG_EVENT: "false" } },
+    });
+  });
+
+  it("stages as prod with JSON access logs (retention set), X-Ray, ERROR-only execution logs and throttling", () => {
+    const json = build().json;
+    const stage = onlyResource(json, "aws_api_gateway_stage");
+    expect(stage).toMatchObject({ stage_name: "prod", xray_tracing_enabled: true });
+    const format = JSON.parse(stage.access_log_settings.format);
+    expect(format).toMatchObject({ requestId: "$context.requestId", status: "$context.status", ip: "$context.identity.sourceIp" });
+    const logGroup = Object.values(resourcesOf(json, "aws_cloudwatch_log_group")).find((g) => g.name.includes("apigateway"));
+    expect(logGroup).toMatchObject({ name: "/aws/apigateway/ingest/prod/access", retention_in_days: 365 });
+    expect(onlyResource(json, "aws_api_gateway_method_settings")).toMatchObject({
+      method_path: "*/*",
+      settings: { metrics_enabled: true, logging_level: "ERROR", data_trace_enabled: false, throttling_rate_limit: 100, throttling_burst_limit: 200 },
+    });
+    expect(stage.depends_on).toEqual([expect.stringMatching(/^aws_api_gateway_account\./)]);
+  });
+
+  it("takes the stage name and throttling", () => {
+    const json = build({ stageName: "v1", throttlingRateLimit: 50, throttlingBurstLimit: 10 }).json;
+    expect(onlyResource(json, "aws_api_gateway_stage").stage_name).toBe("v1");
+    expect(onlyResource(json, "aws_api_gateway_method_settings").settings).toMatchObject({ throttling_rate_limit: 50, throttling_burst_limit: 10 });
+  });
+
+  it("redeploys whenever any part of the API's shape changes", () => {
+    const json = build().json;
+    const deployment = onlyResource(json, "aws_api_gateway_deployment");
+    // A literal hash, known at synth: nothing the API reports back after apply can change it.
+    expect(deployment.triggers.redeployment).toMatch(/^[0-9a-f]{64}$/);
+    expect(deployment.lifecycle).toEqual({ create_before_destroy: true });
+    const hashOf = (props: Parameters<typeof build>[0]) => onlyResource(build(props).json, "aws_api_gateway_deployment").triggers.redeployment;
+    expect(hashOf({})).toBe(deployment.triggers.redeployment);
+    // Any part of the shape: a template (through the stage's stream name), a model, the authorizer's TTL.
+    expect(hashOf({ authorizerResultTtlSeconds: 60 })).not.toBe(deployment.triggers.redeployment);
+    expect(hashOf({ usagePlan: { apiKeyNames: ["a"] } })).not.toBe(deployment.triggers.redeployment);
+  });
+
+  it("outputs the endpoint URL and the secret's ARN", () => {
+    const json = build().json;
+    expect(json.output!.Api_url.value).toMatch(/^\$\{aws_api_gateway_stage\.\w+\.invoke_url\}$/);
+    expect(json.output!.Api_credentials_secret_arn.value).toMatch(/aws_secretsmanager_secret/);
+  });
+
+  it("adds a usage plan with API keys, and requires a key on every method", () => {
+    const json = build({ usagePlan: { apiKeyNames: ["partner-a", "partner-b"], throttle: { rateLimit: 10, burstLimit: 20 }, quota: { limit: 100000, period: "DAY" } } }).json;
+    expect(onlyResource(json, "aws_api_gateway_usage_plan")).toMatchObject({
+      throttle_settings: { rate_limit: 10, burst_limit: 20 },
+      quota_settings: { limit: 100000, period: "DAY" },
+    });
+    expect(Object.values(resourcesOf(json, "aws_api_gateway_api_key")).map((k) => k.name)).toEqual(["partner-a", "partner-b"]);
+    expect(Object.keys(resourcesOf(json, "aws_api_gateway_usage_plan_key"))).toHaveLength(2);
+    for (const m of Object.values(resourcesOf(json, "aws_api_gateway_method"))) expect(m.api_key_required).toBe(true);
+    expect(json.output!.Api_api_keys.sensitive).toBe(true);
+  });
+
+  it.each([
+    ["no streams", { streams: [] }, "streams must name at least one stream; got none"],
+    ["a TTL of 3601 s", { authorizerResultTtlSeconds: 3601 }, "authorizerResultTtlSeconds must be a whole number from 0 to 3600 seconds; got 3601"],
+    ["a negative TTL", { authorizerResultTtlSeconds: -1 }, "authorizerResultTtlSeconds must be a whole number from 0 to 3600 seconds; got -1"],
+    ["a stage name with a dash", { stageName: "my-stage" }, 'stageName must be 1–128 characters of [a-zA-Z0-9_]; got "my-stage"'],
+    ["a rate of 0", { throttlingRateLimit: 0 }, "throttlingRateLimit must be a whole number from 1 to 10000 requests/s; got 0"],
+    ["a burst of 5001", { throttlingBurstLimit: 5001 }, "throttlingBurstLimit must be a whole number from 1 to 5000 requests; got 5001"],
+    ["a usage plan without keys", { usagePlan: { apiKeyNames: [] } }, "usagePlan.apiKeyNames must name at least one key; got none"],
+    ["a bad quota period", { usagePlan: { apiKeyNames: ["a"], quota: { limit: 1, period: "YEAR" as never } } }, 'usagePlan.quota.period must be one of DAY, WEEK, MONTH; got "YEAR"'],
+  ])("rejects %s", (_label, props, message) => {
+    expect(() => build(props as never)).toThrow(message);
+  });
+});
+
+describe("BasicAuthSecret", () => {
+  it("creates a KMS-encrypted secret whose generated password never enters state or plan", () => {
+    const { stack } = newStack();
+    new BasicAuthSecret(stack, "Creds", { secretName: "ingest/creds", username: "partner" });
+    const json = synth(stack) as any;
+    expect(onlyResource(json, "aws_secretsmanager_secret")).toMatchObject({
+      name: "ingest/creds",
+      kms_key_id: `\${aws_kms_key.${idOf(json, "aws_kms_key")}.arn}`,
+      recovery_window_in_days: 30,
+    });
+    // Generated by Secrets Manager in an ephemeral block: opened for the run, never stored.
+    const ephemeral = json.ephemeral.aws_secretsmanager_random_password;
+    const [passwordId] = Object.keys(ephemeral);
+    expect(ephemeral[passwordId]).toMatchObject({ password_length: 32, exclude_punctuation: true, include_space: false, require_each_included_type: true });
+    // Written through the write-only argument, once (version 1); secret_string is not set at all.
+    const version = onlyResource(json, "aws_secretsmanager_secret_version");
+    expect(version.secret_string_wo).toBe(
+      `\${jsonencode({"username" = "partner", "password" = ephemeral.aws_secretsmanager_random_password.${passwordId}.random_password})}`,
+    );
+    expect(version.secret_string_wo_version).toBe(1);
+    expect(version.secret_string).toBeUndefined();
+    // Only hashicorp/aws: no other provider to install.
+    expect(Object.keys(json.terraform.required_providers)).toEqual(["aws"]);
+    expect(Object.keys(json.provider)).toEqual(["aws"]);
+  });
+
+  it("gives each secret its own ephemeral password", () => {
+    const { stack } = newStack();
+    new BasicAuthSecret(stack, "A", { passwordLength: 40 });
+    new BasicAuthSecret(stack, "B");
+    const ephemeral = (synth(stack) as any).ephemeral.aws_secretsmanager_random_password;
+    expect(Object.values(ephemeral).map((e: any) => e.password_length).sort()).toEqual([32, 40]);
+  });
+
+  it("uses an existing secret, creating nothing, and grants decrypt with its key", () => {
+    const { stack } = newStack();
+    const arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ingest-AbCdEf";
+    const stream = new DataStream(stack, "Stream", { streamName: "events", alarms: false });
+    new IngestApi(stack, "Api", { streams: [stream], credentials: { existingSecretArn: arn, existingSecretKey: { keyArn: "arn:aws:kms:eu-west-1:123456789012:key/k" } } });
+    const json = synth(stack);
+    expect(resourcesOf(json, "aws_secretsmanager_secret")).toEqual({});
+    expect((json as any).ephemeral).toBeUndefined();
+    const statements = policyOfRole(json, "Authorizer_ServiceRole").Statement.slice(2);
+    expect(statements).toEqual([
+      { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: arn },
+      { Effect: "Allow", Action: "kms:Decrypt", Resource: "arn:aws:kms:eu-west-1:123456789012:key/k" },
+    ]);
+  });
+
+  it.each([
+    ["a user name with a colon", { username: "a:b" }, 'username must be 1–64 characters of [A-Za-z0-9._@-]; got "a:b"'],
+    ["a 16-character password", { passwordLength: 16 }, "passwordLength must be a whole number from 24 to 128 characters; got 16"],
+    ["creation settings with an existing secret", { existingSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x", username: "u" }, "username cannot be combined with existingSecretArn"],
+    ["an ARN that is not a secret", { existingSecretArn: "arn:aws:s3:::bucket" }, 'existingSecretArn must be a Secrets Manager secret ARN; got "arn:aws:s3:::bucket"'],
+    ["a key without an existing secret", { existingSecretKey: { keyArn: "k" } }, "existingSecretKey needs existingSecretArn"],
+  ])("rejects %s", (_label, props, message) => {
+    const { stack } = newStack();
+    expect(() => new BasicAuthSecret(stack, "Creds", props as never)).toThrow(message);
+  });
+});

@@ -1,0 +1,157 @@
+import { Testing, TerraformStack } from "cdktf";
+import { configureBackend, resolveConfig, parseTags, Env } from "../../../app/config";
+import { newStack } from "../../helpers/synth";
+
+const backendOf = (env: Env) => resolveConfig(env).backend;
+
+function synthBackend(env: Env): any {
+  const { stack } = newStack();
+  configureBackend(stack as TerraformStack, backendOf(env));
+  return JSON.parse(Testing.synth(stack)).terraform;
+}
+
+describe("configuration", () => {
+  it("defaults to us-east-1, the prefix 'ingest', project tags and a relative local state file", () => {
+    expect(resolveConfig({})).toEqual({
+      stackName: "streaming-ingest",
+      region: "us-east-1",
+      namePrefix: "ingest",
+      tags: { ManagedBy: "cdktf", Project: "streaming-ingest" },
+      backend: { kind: "local", path: "terraform.streaming-ingest.tfstate" },
+      producer: { mode: "ACCESS_KEY", pgpKey: undefined },
+      awsProviderVersion: ">= 5.100.0, < 7.0.0",
+      removalPolicy: "RETAIN",
+      emulatorEndpoint: undefined,
+    });
+  });
+
+  it("reads environment variables before cdktf context", () => {
+    const context: Record<string, unknown> = { region: "eu-central-1", namePrefix: "ctx", tags: { Team: "data" } };
+    const fromContext = resolveConfig({}, (k) => context[k]);
+    expect(fromContext).toMatchObject({ region: "eu-central-1", namePrefix: "ctx", tags: { Team: "data" } });
+    const fromEnv = resolveConfig({ AWS_REGION: "eu-west-1", INGEST_NAME_PREFIX: "env" }, (k) => context[k]);
+    expect(fromEnv).toMatchObject({ region: "eu-west-1", namePrefix: "env" });
+  });
+
+  it("treats empty environment variables as unset", () => {
+    expect(resolveConfig({ AWS_REGION: "", TF_STATE_BUCKET: "" })).toMatchObject({ region: "us-east-1", backend: { kind: "local" } });
+  });
+
+  it("parses tags as JSON or k=v pairs, user tags overriding the defaults", () => {
+    expect(parseTags('{"Team":"data","CostCenter":"42"}')).toEqual({ Team: "data", CostCenter: "42" });
+    expect(parseTags("Team=data, CostCenter=42")).toEqual({ Team: "data", CostCenter: "42" });
+    expect(resolveConfig({ INGEST_TAGS: "Project=other" }).tags).toEqual({ ManagedBy: "cdktf", Project: "other" });
+  });
+
+  it.each([
+    ["INGEST_TAGS", { INGEST_TAGS: "{bad" }, "INGEST_TAGS is not valid JSON: {bad"],
+    ["INGEST_TAGS", { INGEST_TAGS: '{"n":1}' }, 'INGEST_TAGS: tag n must be a string; got 1'],
+    ["INGEST_TAGS", { INGEST_TAGS: "novalue" }, 'INGEST_TAGS must be k=v pairs separated by commas; got "novalue"'],
+    ["AWS_REGION", { AWS_REGION: "mars" }, 'AWS_REGION must be an AWS region such as eu-west-1; got "mars"'],
+    ["INGEST_NAME_PREFIX", { INGEST_NAME_PREFIX: "Bad_Prefix" }, 'INGEST_NAME_PREFIX must match [a-z][a-z0-9-]{0,23}; got "Bad_Prefix"'],
+    ["INGEST_STACK_NAME", { INGEST_STACK_NAME: "1stack" }, 'INGEST_STACK_NAME must match [A-Za-z][A-Za-z0-9_-]{0,63}; got "1stack"'],
+  ])("rejects a bad %s with a message naming it", (_name, env, message) => {
+    expect(() => resolveConfig(env)).toThrow(message);
+  });
+});
+
+describe("state backend selection", () => {
+  it("is local with a relative path by default (cdktf's default is absolute)", () => {
+    expect(synthBackend({}).backend).toEqual({ local: { path: "terraform.streaming-ingest.tfstate" } });
+  });
+
+  it("is a Terraform Cloud named workspace when TF_CLOUD_ORGANIZATION and TF_WORKSPACE are set", () => {
+    const tf = synthBackend({ TF_CLOUD_ORGANIZATION: "acme", TF_WORKSPACE: "ingest-prod" });
+    expect(tf.cloud).toEqual({ organization: "acme", workspaces: { name: "ingest-prod" } });
+    expect(tf.backend).toBeUndefined();
+  });
+
+  it("passes a Terraform Enterprise hostname", () => {
+    const tf = synthBackend({ TF_CLOUD_ORGANIZATION: "acme", TF_WORKSPACE: "w", TF_CLOUD_HOSTNAME: "tfe.acme.internal" });
+    expect(tf.cloud.hostname).toBe("tfe.acme.internal");
+  });
+
+  it("is S3, encrypted, with S3-native locking when TF_STATE_BUCKET is set", () => {
+    const tf = synthBackend({ TF_STATE_BUCKET: "acme-state", AWS_REGION: "eu-west-1" });
+    expect(tf.backend).toEqual({
+      s3: { bucket: "acme-state", key: "streaming-ingest/terraform.tfstate", region: "eu-west-1", encrypt: true, use_lockfile: true },
+    });
+  });
+
+  it("locks with a DynamoDB table instead when TF_STATE_LOCK_TABLE is set", () => {
+    const tf = synthBackend({
+      TF_STATE_BUCKET: "acme-state",
+      TF_STATE_KEY: "ingest/prod.tfstate",
+      TF_STATE_REGION: "us-west-2",
+      TF_STATE_LOCK_TABLE: "tf-locks",
+    });
+    expect(tf.backend).toEqual({
+      s3: { bucket: "acme-state", key: "ingest/prod.tfstate", region: "us-west-2", encrypt: true, dynamodb_table: "tf-locks" },
+    });
+  });
+
+  it.each([
+    [
+      "Terraform Cloud and S3 together",
+      { TF_CLOUD_ORGANIZATION: "acme", TF_WORKSPACE: "w", TF_STATE_BUCKET: "b" },
+      "Both a Terraform Cloud backend (TF_CLOUD_ORGANIZATION, TF_WORKSPACE) and an S3 backend (TF_STATE_BUCKET) are configured; unset one of them",
+    ],
+    ["an organization without a workspace", { TF_CLOUD_ORGANIZATION: "acme" }, "TF_CLOUD_ORGANIZATION is set but TF_WORKSPACE is not"],
+    ["a workspace without an organization", { TF_WORKSPACE: "w" }, "TF_WORKSPACE is set but TF_CLOUD_ORGANIZATION is not"],
+    ["S3 settings without a bucket", { TF_STATE_KEY: "k", TF_STATE_LOCK_TABLE: "t" }, "TF_STATE_KEY, TF_STATE_LOCK_TABLE are set but TF_STATE_BUCKET is not"],
+    ["a hostname without Terraform Cloud", { TF_CLOUD_HOSTNAME: "h" }, "TF_CLOUD_HOSTNAME is set but TF_CLOUD_ORGANIZATION and TF_WORKSPACE are not"],
+  ])("rejects %s, naming the variables", (_label, env, message) => {
+    expect(() => resolveConfig(env)).toThrow(message);
+  });
+});
+
+describe("producer configuration", () => {
+  it("selects ASSUME_ROLE when a partner account is configured", () => {
+    expect(resolveConfig({ INGEST_PARTNER_ACCOUNT_ID: "444455556666", INGEST_PARTNER_EXTERNAL_ID: "x-1" }).producer).toEqual({
+      mode: "ASSUME_ROLE",
+      trustedAccountId: "444455556666",
+      externalId: "x-1",
+    });
+  });
+
+  it.each([
+    ["ASSUME_ROLE without the partner", { INGEST_PRODUCER_MODE: "ASSUME_ROLE" }, "INGEST_PRODUCER_MODE=ASSUME_ROLE needs INGEST_PARTNER_ACCOUNT_ID and INGEST_PARTNER_EXTERNAL_ID"],
+    ["a partner account without ExternalId", { INGEST_PARTNER_ACCOUNT_ID: "444455556666" }, "needs INGEST_PARTNER_ACCOUNT_ID and INGEST_PARTNER_EXTERNAL_ID"],
+    ["ACCESS_KEY with partner settings", { INGEST_PRODUCER_MODE: "ACCESS_KEY", INGEST_PARTNER_EXTERNAL_ID: "x" }, "apply to ASSUME_ROLE mode, but INGEST_PRODUCER_MODE is ACCESS_KEY"],
+    ["a PGP key in role mode", { INGEST_PARTNER_ACCOUNT_ID: "444455556666", INGEST_PARTNER_EXTERNAL_ID: "xx", INGEST_PRODUCER_PGP_KEY: "k" }, "INGEST_PRODUCER_PGP_KEY applies to ACCESS_KEY mode"],
+    ["an unknown mode", { INGEST_PRODUCER_MODE: "SAML" }, 'INGEST_PRODUCER_MODE must be ASSUME_ROLE or ACCESS_KEY; got "SAML"'],
+  ])("rejects %s", (_label, env, message) => {
+    expect(() => resolveConfig(env)).toThrow(message);
+  });
+});
+
+describe("environments", () => {
+  const { resolveEnvironments } = require("../../../app/config");
+  const ctx = (c: Record<string, unknown>) => (k: string) => c[k];
+
+  it("is one stack when no environment is configured", () => {
+    expect(resolveEnvironments({}).map((c: any) => c.stackName)).toEqual(["streaming-ingest"]);
+  });
+
+  it("suffixes stack names and prefixes with the environment, and tags it", () => {
+    const configs = resolveEnvironments({}, ctx({ environments: { dev: {}, prod: { namePrefix: "acme" } } }));
+    expect(configs.map((c: any) => [c.environment, c.stackName, c.namePrefix, c.tags.Environment])).toEqual([
+      ["dev", "streaming-ingest-dev", "ingest-dev", "dev"],
+      ["prod", "streaming-ingest-prod", "acme", "prod"],
+    ]);
+  });
+
+  it("takes the environments from INGEST_ENVIRONMENTS, and each one's settings from the context", () => {
+    const configs = resolveEnvironments({ INGEST_ENVIRONMENTS: "prod" }, ctx({ environments: { dev: {}, prod: { tfCloudOrganization: "acme", tfWorkspace: "ingest-prod" } } }));
+    expect(configs).toHaveLength(1);
+    expect(configs[0].backend).toEqual({ kind: "cloud", organization: "acme", workspace: "ingest-prod", hostname: undefined });
+  });
+
+  it.each([
+    ["one TF_WORKSPACE for two environments", { TF_WORKSPACE: "w", TF_CLOUD_ORGANIZATION: "o" }, { environments: { dev: {}, prod: {} } }, "TF_WORKSPACE names one Terraform Cloud workspace but 2 environments (dev, prod) are configured"],
+    ["a bad environment name", { INGEST_ENVIRONMENTS: "Prod!" }, {}, 'environment names must match [a-z][a-z0-9]{0,9}; got "Prod!"'],
+    ["environments that are not an object", {}, { environments: ["dev"] }, 'context "environments" must be an object'],
+  ])("rejects %s", (_label, env, context, message) => {
+    expect(() => resolveEnvironments(env, ctx(context))).toThrow(message);
+  });
+});

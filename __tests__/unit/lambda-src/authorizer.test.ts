@@ -1,0 +1,201 @@
+import { authorize, singleFlight } from "../../../lambda-src/authorizer/authorize";
+import { apiStageResource, credentialsMatch, MAX_HEADER_LENGTH, parseBasicAuth, parseSecret } from "../../../lambda-src/authorizer/basic-auth";
+import { authorizerEvent, basic, METHOD_ARN, STAGE_RESOURCE } from "../../helpers/authorizer";
+import { recordingLogger } from "../../helpers/kinesis";
+
+const SECRET = { username: "partner", password: "s3cr3t-Pa55word" };
+
+function deps(secret: unknown = SECRET) {
+  const logger = recordingLogger();
+  const metrics: string[] = [];
+  let reads = 0;
+  return {
+    logger,
+    metrics,
+    reads: () => reads,
+    deps: {
+      logger,
+      countMetric: (name: string) => void metrics.push(name),
+      getSecret: async () => {
+        reads++;
+        if (secret instanceof Error) throw secret;
+        return secret;
+      },
+    },
+  };
+}
+const effectOf = (r: any) => r.policyDocument.Statement[0].Effect;
+
+describe("authorize", () => {
+  it("allows the right credentials, for every method of the API stage", async () => {
+    const t = deps();
+    const result = await authorize(authorizerEvent({ Authorization: basic("partner", "s3cr3t-Pa55word") }), t.deps);
+    expect(result).toEqual({
+      principalId: "partner",
+      policyDocument: { Version: "2012-10-17", Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: STAGE_RESOURCE }] },
+    });
+  });
+
+  it("finds the header whatever its case", async () => {
+    const t = deps();
+    expect(effectOf(await authorize(authorizerEvent({ authorization: basic("partner", "s3cr3t-Pa55word") }), t.deps))).toBe("Allow");
+  });
+
+  it.each([
+    ["a wrong password", basic("partner", "wrong")],
+    ["a wrong user", basic("other", "s3cr3t-Pa55word")],
+    ["the password with a trailing space", basic("partner", "s3cr3t-Pa55word ")],
+    ["the password as a prefix", basic("partner", "s3cr3t")],
+    ["user and password swapped", basic("s3cr3t-Pa55word", "partner")],
+    ["a different case", basic("Partner", "s3cr3t-Pa55word")],
+  ])("denies %s, only for the method asked", async (_label, header) => {
+    const result = await authorize(authorizerEvent({ Authorization: header }), deps().deps);
+    expect(result.policyDocument.Statement[0]).toEqual({ Action: "execute-api:Invoke", Effect: "Deny", Resource: METHOD_ARN });
+  });
+
+  const long = "A".repeat(MAX_HEADER_LENGTH);
+  const hostile: Array<[string, Record<string, string> | undefined]> = [
+    ["no headers at all", undefined],
+    ["no Authorization header", { "Content-Type": "application/json" }],
+    ["an empty header", { Authorization: "" }],
+    ["only spaces", { Authorization: "   " }],
+    ["the scheme alone", { Authorization: "Basic" }],
+    ["the scheme and a space", { Authorization: "Basic " }],
+    ["a Bearer token", { Authorization: "Bearer eyJhbGciOiJIUzI1NiJ9.e30.x" }],
+    ["Digest auth", { Authorization: 'Digest username="partner"' }],
+    ["credentials without a scheme", { Authorization: Buffer.from("partner:s3cr3t-Pa55word").toString("base64") }],
+    ["a scheme without a space", { Authorization: `Basic${Buffer.from("partner:s3cr3t-Pa55word").toString("base64")}` }],
+    ["two tokens", { Authorization: `Basic ${Buffer.from("a:b").toString("base64")} extra` }],
+    ["invalid base64 characters", { Authorization: "Basic !!!!" }],
+    ["base64 with bad padding", { Authorization: "Basic cGFydG5lcg=" }],
+    ["base64 of the wrong length", { Authorization: "Basic cGFydG5lcjp" }],
+    ["URL-safe base64", { Authorization: "Basic cGFy-G5lcjpz_WNy" }],
+    ["no colon", { Authorization: `Basic ${Buffer.from("partner").toString("base64")}` }],
+    ["an empty user", { Authorization: basic("", "s3cr3t-Pa55word") }],
+    ["an empty password", { Authorization: basic("partner", "") }],
+    ["only a colon", { Authorization: `Basic ${Buffer.from(":").toString("base64")}` }],
+    ["a header over the length limit", { Authorization: `Basic ${long}` }],
+    ["a megabyte of base64", { Authorization: `Basic ${"QUFB".repeat(262144)}` }],
+    ["non-ASCII in the header itself", { Authorization: "Basic cGFydG5lcjpzZWNyZXQ=é" }],
+    ["a non-ASCII scheme", { Authorization: "Bäsic cGFydG5lcjpz" }],
+    ["bytes that are not UTF-8", { Authorization: `Basic ${Buffer.from([0x70, 0x3a, 0xff, 0xfe, 0xc3]).toString("base64")}` }],
+    ["a NUL byte in the user", { Authorization: `Basic ${Buffer.from("part\u0000ner:s3cr3t-Pa55word").toString("base64")}` }],
+    ["a newline in the password", { Authorization: `Basic ${Buffer.from("partner:s3cr3t\r\nX-Injected: 1").toString("base64")}` }],
+    ["SQL injection as the user", { Authorization: basic("' OR '1'='1", "x") }],
+    ["a template injection", { Authorization: basic("${jndi:ldap://x}", "#{7*7}") }],
+    ["a very long valid-looking user", { Authorization: basic("u".repeat(3000), "p") }],
+    ["a prototype-pollution user", { Authorization: basic("__proto__", "constructor") }],
+    ["emoji credentials", { Authorization: basic("🦄", "🔑") }],
+    ["the right credentials in a second header", { Authorization: basic("partner", "wrong"), authorization: basic("partner", "s3cr3t-Pa55word") }],
+  ];
+
+  it(`has at least 25 malformed or hostile headers (${hostile.length})`, () => {
+    expect(hostile.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it.each(hostile)("denies %s without throwing", async (_label, headers) => {
+    const t = deps();
+    const result = await authorize(authorizerEvent(headers), t.deps);
+    expect(effectOf(result)).toBe("Deny");
+    expect(result.principalId).toBe("anonymous");
+  });
+
+  it("never reads the secret for a header it cannot parse", async () => {
+    const t = deps();
+    await authorize(authorizerEvent({ Authorization: "Basic !!!!" }), t.deps);
+    expect(t.reads()).toBe(0);
+  });
+
+  it("denies, logs an error and counts a metric when the secret cannot be read", async () => {
+    const t = deps(Object.assign(new Error("Secrets Manager can't find the specified secret."), { name: "ResourceNotFoundException" }));
+    const result = await authorize(authorizerEvent({ Authorization: basic("partner", "s3cr3t-Pa55word") }), t.deps);
+    expect(effectOf(result)).toBe("Deny");
+    expect(t.metrics).toEqual(["SecretUnavailable"]);
+    expect(t.logger.lines).toContainEqual({ level: "error", message: "credentials secret unreadable", fields: { errorName: "ResourceNotFoundException" } });
+  });
+
+  it.each([
+    ["not JSON-shaped", "plain string"],
+    ["missing the password", { username: "partner" }],
+    ["with an empty user", { username: "", password: "x" }],
+    ["null", null],
+  ])("treats a secret %s as unreadable", async (_label, secret) => {
+    const t = deps(secret);
+    expect(effectOf(await authorize(authorizerEvent({ Authorization: basic("partner", "x") }), t.deps))).toBe("Deny");
+    expect(t.metrics).toEqual(["SecretUnavailable"]);
+  });
+
+  it("denies a request whose method ARN is not an execute-api ARN", async () => {
+    const result = await authorize(authorizerEvent({ Authorization: basic("partner", "s3cr3t-Pa55word") }, "not-an-arn"), deps().deps);
+    expect(effectOf(result)).toBe("Deny");
+  });
+
+  it("never logs the header, the password, the secret or the policy", async () => {
+    const t = deps();
+    const header = basic("partner", "s3cr3t-Pa55word");
+    await authorize(authorizerEvent({ Authorization: header }), t.deps);
+    await authorize(authorizerEvent({ Authorization: basic("partner", "guess-123") }), t.deps);
+    const logged = JSON.stringify(t.logger.lines);
+    for (const forbidden of [header, header.slice(6), "s3cr3t-Pa55word", "guess-123", "execute-api:Invoke", "policyDocument"]) {
+      expect(logged).not.toContain(forbidden);
+    }
+    expect(t.logger.lines.map((l: any) => l.message)).toEqual(["allowed", "denied"]);
+  });
+});
+
+describe("singleFlight", () => {
+  it("shares one in-flight fetch among concurrent callers, then fetches afresh", async () => {
+    let calls = 0;
+    const get = singleFlight(async () => {
+      calls++;
+      await new Promise((r) => setTimeout(r, 10));
+      return calls;
+    });
+    expect(await Promise.all([get(), get(), get()])).toEqual([1, 1, 1]);
+    expect(await get()).toBe(2);
+  });
+
+  it("lets the next call retry after a failed fetch", async () => {
+    let calls = 0;
+    const get = singleFlight(async () => {
+      if (++calls === 1) throw new Error("boom");
+      return "ok";
+    });
+    await expect(get()).rejects.toThrow("boom");
+    await expect(get()).resolves.toBe("ok");
+  });
+});
+
+describe("basic-auth helpers", () => {
+  it("parses user and password, splitting at the first colon (passwords may contain colons)", () => {
+    expect(parseBasicAuth(basic("partner", "a:b:c"))).toEqual({ ok: true, credentials: { username: "partner", password: "a:b:c" } });
+    expect(parseBasicAuth(`bAsIc   ${Buffer.from("u:p").toString("base64")}`)).toEqual({ ok: true, credentials: { username: "u", password: "p" } });
+    expect(parseBasicAuth(basic("ünïcødé", "pässwörd"))).toEqual({ ok: true, credentials: { username: "ünïcødé", password: "pässwörd" } });
+  });
+
+  it("compares in constant time over equal-length digests, whatever the input lengths", () => {
+    const crypto = require("crypto");
+    const spy = jest.spyOn(crypto, "timingSafeEqual");
+    try {
+      expect(credentialsMatch({ username: "a", password: "b".repeat(5000) }, SECRET)).toBe(false);
+      expect(spy).toHaveBeenCalledTimes(2); // the user and the password are both compared, always
+      for (const [x, y] of spy.mock.calls as [Buffer, Buffer][]) expect([x.length, y.length]).toEqual([32, 32]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(credentialsMatch(SECRET, { ...SECRET })).toBe(true);
+  });
+
+  it("scopes an Allow to the API stage", () => {
+    expect(apiStageResource(METHOD_ARN)).toBe(STAGE_RESOURCE);
+    expect(apiStageResource("arn:aws-us-gov:execute-api:us-gov-west-1:123456789012:a1/dev/GET/")).toBe(
+      "arn:aws-us-gov:execute-api:us-gov-west-1:123456789012:a1/dev/*/*",
+    );
+    expect(apiStageResource("arn:aws:lambda:eu-west-1:123456789012:function:x")).toBeUndefined();
+  });
+
+  it("validates the secret's shape", () => {
+    expect(parseSecret({ username: "u", password: "p", extra: 1 })).toEqual({ username: "u", password: "p" });
+    expect(() => parseSecret({ username: 1, password: "p" })).toThrow("secret is not a JSON object");
+  });
+});

@@ -1,0 +1,132 @@
+import { TerraformOutput } from "cdktf";
+import { Construct } from "constructs";
+import { IamAccessKey } from "@cdktf/provider-aws/lib/iam-access-key";
+import { IGrantable } from "../iam/policy-statement";
+import { Role, Trust } from "../iam/role";
+import { User } from "../iam/user";
+import { validateOneOf, validatePattern, validateRange, ValidationError } from "../core/validation";
+import { skipCheckov } from "../core/checkov";
+
+/** How the external producer authenticates. */
+export enum ProducerAccessMode {
+  /**
+   * Recommended. A role in our account that the partner's account assumes with an ExternalId:
+   * no long-lived secret leaves our account, the partner uses its own (rotated, MFA-able)
+   * identities, sessions expire, and CloudTrail names the partner's session. The ExternalId
+   * stops a third party from tricking the partner into writing to us (confused deputy).
+   */
+  ASSUME_ROLE = "ASSUME_ROLE",
+  /** An IAM user with an access key: for partners that cannot assume roles. The secret lands in state. */
+  ACCESS_KEY = "ACCESS_KEY",
+}
+
+/** A stream producers may be given write access to (e.g. `DataStream`). */
+export interface IWritableStream {
+  grantWrite(grantee: IGrantable): void;
+}
+
+export interface ProducerAccessProps {
+  /** The stream the partner writes to; the identity gets `grantWrite` on it and nothing else. */
+  readonly stream: IWritableStream;
+  /** @default ProducerAccessMode.ASSUME_ROLE */
+  readonly mode?: ProducerAccessMode;
+  /** ASSUME_ROLE: the partner's 12-digit AWS account ID. Required in that mode. */
+  readonly trustedAccountId?: string;
+  /** ASSUME_ROLE: the ExternalId the partner must pass, 2–1224 of `[\w+=,.@:/-]`. Required in that mode. */
+  readonly externalId?: string;
+  /** ASSUME_ROLE: session length, 3600–43200 s. @default 3600 */
+  readonly maxSessionDurationSeconds?: number;
+  /** ACCESS_KEY: a base64 PGP public key or `keybase:user`; the secret is then output encrypted. @default none (plain, sensitive) */
+  readonly pgpKey?: string;
+  /** Physical role or user name. @default a deterministic name from the construct path */
+  readonly identityName?: string;
+  /** Emit Terraform outputs (role ARN and ExternalId, or key id and sensitive secret). @default true */
+  readonly outputs?: boolean;
+}
+
+/**
+ * An identity an external producer uses to put records into one stream, and do nothing else:
+ * exactly `kinesis:PutRecord` and `kinesis:PutRecords` on that stream, plus
+ * `kms:GenerateDataKey` on its key when the key is customer-managed.
+ */
+export class ProducerAccess extends Construct implements IGrantable {
+  readonly mode: ProducerAccessMode;
+  /** The role (ASSUME_ROLE mode). */
+  readonly role?: Role;
+  /** The user and its key (ACCESS_KEY mode). */
+  readonly user?: User;
+  readonly accessKey?: IamAccessKey;
+  readonly grantPrincipal: IGrantable["grantPrincipal"];
+
+  constructor(scope: Construct, id: string, props: ProducerAccessProps) {
+    super(scope, id);
+    this.mode = props.mode ?? ProducerAccessMode.ASSUME_ROLE;
+    validateOneOf(this, "mode", this.mode, Object.values(ProducerAccessMode));
+    const roleOnly = { trustedAccountId: props.trustedAccountId, externalId: props.externalId, maxSessionDurationSeconds: props.maxSessionDurationSeconds };
+    if (this.mode === ProducerAccessMode.ASSUME_ROLE) {
+      if (props.pgpKey !== undefined) {
+        throw new ValidationError(this, "pgpKey applies to ACCESS_KEY mode only; mode is ASSUME_ROLE");
+      }
+      if (props.trustedAccountId === undefined) {
+        throw new ValidationError(this, "trustedAccountId is required in ASSUME_ROLE mode (the partner's 12-digit account ID)");
+      }
+      validatePattern(this, "trustedAccountId", props.trustedAccountId, /^\d{12}$/, "a 12-digit AWS account ID");
+      if (props.externalId === undefined) {
+        throw new ValidationError(this, "externalId is required in ASSUME_ROLE mode: 2–1224 characters of [\\w+=,.@:/-]");
+      }
+      validatePattern(this, "externalId", props.externalId, /^[\w+=,.@:/-]{2,1224}$/, "2–1224 characters of [\\w+=,.@:/-]");
+      validateRange(this, "maxSessionDurationSeconds", props.maxSessionDurationSeconds, { min: 3600, max: 43200, unit: "seconds" });
+    } else {
+      const set = Object.entries(roleOnly).filter(([, v]) => v !== undefined).map(([k]) => k);
+      if (set.length > 0) {
+        throw new ValidationError(this, `${set.join(", ")} apply to ASSUME_ROLE mode only; mode is ACCESS_KEY`);
+      }
+    }
+
+    const outputs = props.outputs ?? true;
+    const outputId = (suffix: string) => `${id.replace(/[^A-Za-z0-9_]/g, "_")}_${suffix}`;
+    if (this.mode === ProducerAccessMode.ASSUME_ROLE) {
+      this.role = new Role(this, "Role", {
+        roleName: props.identityName,
+        description: `External producer: put records into one Kinesis stream (${this.node.path})`,
+        assumedBy: Trust.account(props.trustedAccountId!, { StringEquals: { "sts:ExternalId": props.externalId! } }),
+        maxSessionDurationSeconds: props.maxSessionDurationSeconds,
+      });
+      this.grantPrincipal = this.role.grantPrincipal;
+      if (outputs) {
+        new TerraformOutput(this, "RoleArnOutput", {
+          value: this.role.roleArn,
+          description: "Role the partner assumes (with the ExternalId) to put records",
+        }).overrideLogicalId(outputId("role_arn"));
+        new TerraformOutput(this, "ExternalIdOutput", {
+          value: props.externalId,
+          description: "ExternalId the partner passes to sts:AssumeRole",
+        }).overrideLogicalId(outputId("external_id"));
+      }
+    } else {
+      this.user = new User(this, "User", { userName: props.identityName, path: "/external-producers/" });
+      this.accessKey = new IamAccessKey(this, "AccessKey", { user: this.user.userName, pgpKey: props.pgpKey });
+      this.grantPrincipal = this.user.grantPrincipal;
+      const why = "A machine identity for an external partner that cannot assume roles (ACCESS_KEY mode); SSO and groups are for people. ASSUME_ROLE is used when the partner's account is known";
+      skipCheckov(this.user.resource, "CKV_AWS_273", why);
+      if (outputs) {
+        new TerraformOutput(this, "AccessKeyIdOutput", {
+          value: this.accessKey.id,
+          description: "Access key ID for the partner",
+        }).overrideLogicalId(outputId("access_key_id"));
+        new TerraformOutput(this, "SecretOutput", {
+          value: props.pgpKey ? this.accessKey.encryptedSecret : this.accessKey.secret,
+          description: props.pgpKey
+            ? "Secret access key, PGP-encrypted for the partner (base64)"
+            : "Secret access key; send it to the partner over an encrypted channel",
+          sensitive: true,
+        }).overrideLogicalId(outputId(props.pgpKey ? "encrypted_secret_access_key" : "secret_access_key"));
+      }
+    }
+    props.stream.grantWrite(this);
+    // The user's inline policy exists once the grant is made.
+    for (const policy of this.user?.policyDependables ?? []) {
+      skipCheckov(policy, "CKV_AWS_40", "The partner's machine user has exactly one inline policy (PutRecord/PutRecords on one stream); a group of one adds nothing");
+    }
+  }
+}

@@ -1,0 +1,200 @@
+import { TerraformAsset, AssetType, TerraformResource } from "cdktf";
+import { Construct } from "constructs";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { bundleHandler, bundleZipPath, BundleOptions } from "./bundling";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import { Role, Trust } from "../iam/role";
+import { LogGroup } from "../cloudwatch/log-group";
+import { Metric, MetricOptions } from "../cloudwatch/metric";
+import { IGrantable, IPrincipal, PolicyStatement } from "../iam/policy-statement";
+import { uniqueName } from "../core/naming";
+import { validateOneOf, validatePattern, validateRange, ValidationError } from "../core/validation";
+import { skipCheckov } from "../core/checkov";
+
+export enum Architecture {
+  /** Graviton: about 20% cheaper per GB-second, and as fast or faster for Node.js. */
+  ARM_64 = "arm64",
+  X86_64 = "x86_64",
+}
+
+export enum Tracing {
+  /** Sample and trace requests with X-Ray. */
+  ACTIVE = "Active",
+  /** Trace only when the caller sampled the request. */
+  PASS_THROUGH = "PassThrough",
+}
+
+export interface NodejsFunctionProps {
+  /** Handler folder under `lambda-src/` (its `index.ts` exports `handler`), or an absolute path to an entry file. */
+  readonly entry: string;
+  /** Physical name, `[a-zA-Z0-9-_]{1,64}`. @default a deterministic name from the construct path */
+  readonly functionName?: string;
+  /** @default none */
+  readonly description?: string;
+  /** @default Architecture.ARM_64 */
+  readonly architecture?: Architecture;
+  /** Memory in MB, 128–10240. @default 256 */
+  readonly memorySize?: number;
+  /** Timeout in seconds, 1–900. @default 30 */
+  readonly timeoutSeconds?: number;
+  /** Environment variables (names `[a-zA-Z][a-zA-Z0-9_]+`, not AWS-reserved). @default none */
+  readonly environment?: Record<string, string>;
+  /** Reserved concurrency, 0–1000 (0 stops the function). @default unreserved */
+  readonly reservedConcurrentExecutions?: number;
+  /** X-Ray tracing. @default Tracing.ACTIVE */
+  readonly tracing?: Tracing;
+  /** Log retention in days (a CloudWatch Logs value). @default 365 */
+  readonly logRetentionDays?: number;
+  /** esbuild options. @default AWS SDK bundled, minified, with source maps */
+  readonly bundling?: BundleOptions;
+}
+
+/** Environment variable names the Lambda runtime reserves. */
+const RESERVED_ENV = new Set([
+  "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_NAME",
+  "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME",
+  "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+  "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+]);
+
+/**
+ * A Node.js 22 Lambda function bundled from TypeScript by esbuild at synth. Its role may write
+ * only to its own log group, created (with retention) before the function so Lambda never
+ * creates one without retention.
+ */
+export class NodejsFunction extends Construct implements IGrantable {
+  readonly resource: LambdaFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+  readonly functionName: string;
+  readonly functionArn: string;
+  readonly grantPrincipal: IPrincipal;
+  readonly timeoutSeconds: number;
+  /** The bundle folder whose zip is deployed (index.js and its map). */
+  readonly bundleDir: string;
+
+  constructor(scope: Construct, id: string, props: NodejsFunctionProps) {
+    super(scope, id);
+    validatePattern(this, "functionName", props.functionName, /^[a-zA-Z0-9_-]{1,64}$/, "1–64 characters of [a-zA-Z0-9_-]");
+    validateOneOf(this, "architecture", props.architecture, Object.values(Architecture));
+    validateOneOf(this, "tracing", props.tracing, Object.values(Tracing));
+    validateRange(this, "memorySize", props.memorySize, { min: 128, max: 10240, unit: "MB" });
+    validateRange(this, "timeoutSeconds", props.timeoutSeconds, { min: 1, max: 900, unit: "seconds" });
+    validateRange(this, "reservedConcurrentExecutions", props.reservedConcurrentExecutions, { min: 0, max: 1000 });
+    for (const name of Object.keys(props.environment ?? {})) {
+      if (!/^[a-zA-Z][a-zA-Z0-9_]+$/.test(name) || RESERVED_ENV.has(name)) {
+        throw new ValidationError(this, `environment variable ${JSON.stringify(name)} must match [a-zA-Z][a-zA-Z0-9_]+ and not be reserved by Lambda`);
+      }
+    }
+
+    const functionName = props.functionName ?? uniqueName(this, 64, /[^A-Za-z0-9_-]/g);
+    const tracing = props.tracing ?? Tracing.ACTIVE;
+    this.timeoutSeconds = props.timeoutSeconds ?? 30;
+    this.bundleDir = bundleHandler(props.entry, props.bundling);
+    const zip = bundleZipPath(this.bundleDir);
+    const asset = new TerraformAsset(this, "Code", { path: zip, type: AssetType.FILE });
+
+    this.logGroup = new LogGroup(this, "LogGroup", {
+      logGroupName: `/aws/lambda/${functionName}`,
+      retentionDays: props.logRetentionDays,
+    });
+    this.role = new Role(this, "ServiceRole", {
+      description: `Execution role of Lambda function ${functionName}`,
+      assumedBy: Trust.service("lambda.amazonaws.com"),
+    });
+    this.grantPrincipal = this.role.grantPrincipal;
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [`${this.logGroup.logGroupArn}:log-stream:*`],
+      }),
+    );
+    if (tracing === Tracing.ACTIVE) {
+      // X-Ray's trace APIs have no resource-level permissions: "*" is the only resource AWS accepts.
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources: ["*"] }),
+      );
+    }
+
+    this.resource = new LambdaFunction(this, "Resource", {
+      functionName,
+      description: props.description,
+      runtime: "nodejs22.x",
+      handler: "index.handler",
+      architectures: [props.architecture ?? Architecture.ARM_64],
+      memorySize: props.memorySize ?? 256,
+      timeout: this.timeoutSeconds,
+      role: this.role.roleArn,
+      filename: asset.path,
+      // What Lambda itself computes of the zip (filebase64sha256): a changed bundle redeploys.
+      sourceCodeHash: createHash("sha256").update(fs.readFileSync(zip)).digest("base64"),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      tracingConfig: { mode: tracing },
+      loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.logGroupName },
+      environment: {
+        variables: { NODE_OPTIONS: "--enable-source-maps", ...(props.environment ?? {}) },
+      },
+      // The log group must exist (with its retention) before the first invocation,
+      // and the role's permissions before the function can use them.
+      dependsOn: [this.logGroup.resource, ...this.role.policyDependables],
+    });
+    this.functionName = functionName;
+    this.functionArn = this.resource.arn;
+    skipCheckov(this.resource, "CKV_AWS_117", "Calls only AWS APIs (TLS, SigV4); a VPC would add NAT or endpoints and cold-start cost without reducing exposure");
+    skipCheckov(this.resource, "CKV_AWS_272", "Bundled at synth from this repository and pinned by source_code_hash; no AWS Signer profile is part of this stack");
+    skipCheckov(this.resource, "CKV_AWS_173", "The environment holds names and ARNs only (secrets come from Secrets Manager); Lambda encrypts it at rest with its own key");
+  }
+
+  /** Adds the role's policy to `dependsOn` of resources that invoke this function (Terraform orders by references only). */
+  get policyDependables(): TerraformResource[] {
+    return this.role.policyDependables;
+  }
+
+  /** Lets the grantee invoke this function (an identity-policy statement). */
+  grantInvoke(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ["lambda:InvokeFunction"], resources: [this.functionArn, `${this.functionArn}:*`] }),
+    );
+  }
+
+  /** Lets one AWS service invoke this function, only on behalf of `sourceArn` (a resource-policy permission). */
+  allowInvokeFromService(id: string, principal: string, sourceArn: string): LambdaPermission {
+    return new LambdaPermission(this, id, {
+      action: "lambda:InvokeFunction",
+      functionName: this.resource.functionName,
+      principal,
+      sourceArn,
+    });
+  }
+
+  /** Adds a statement to the function's role (the grant idiom: `x.grantRead(fn)` does the same). */
+  addToRolePolicy(statement: PolicyStatement): void {
+    this.role.addToPrincipalPolicy(statement);
+  }
+
+  metric(metricName: string, options: MetricOptions = {}): Metric {
+    return Metric.of("AWS/Lambda", metricName, { FunctionName: this.functionName }, options);
+  }
+
+  /** Invocations that ended in an error (Sum). */
+  metricErrors(options: MetricOptions = {}): Metric {
+    return this.metric("Errors", { statistic: "Sum", ...options });
+  }
+
+  /** Invocations (Sum). */
+  metricInvocations(options: MetricOptions = {}): Metric {
+    return this.metric("Invocations", { statistic: "Sum", ...options });
+  }
+
+  /** Throttled invocations (Sum). */
+  metricThrottles(options: MetricOptions = {}): Metric {
+    return this.metric("Throttles", { statistic: "Sum", ...options });
+  }
+
+  /** Duration in ms (Average). */
+  metricDuration(options: MetricOptions = {}): Metric {
+    return this.metric("Duration", { statistic: "Average", ...options });
+  }
+}

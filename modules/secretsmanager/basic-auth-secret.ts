@@ -1,0 +1,100 @@
+import { Fn } from "cdktf";
+import { Construct } from "constructs";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
+import { EphemeralResource } from "../core/ephemeral-resource";
+import { EncryptionKey, IEncryptionKey } from "../kms/encryption-key";
+import { IGrantable, PolicyStatement } from "../iam/policy-statement";
+import { uniqueName } from "../core/naming";
+import { validatePattern, validateRange, ValidationError } from "../core/validation";
+import { skipCheckov } from "../core/checkov";
+
+export interface BasicAuthSecretProps {
+  /** The user name stored in the secret, `[A-Za-z0-9._@-]{1,64}` (no colon). @default "ingest" */
+  readonly username?: string;
+  /** Length of the generated password, 24–128. @default 32 */
+  readonly passwordLength?: number;
+  /** Physical secret name. @default a deterministic name from the construct path */
+  readonly secretName?: string;
+  /** The KMS key encrypting the secret. @default a created customer-managed key (rotation on) */
+  readonly encryptionKey?: IEncryptionKey;
+  /** Use an existing secret (`{"username","password"}` JSON) instead of creating one. @default none */
+  readonly existingSecretArn?: string;
+  /** With `existingSecretArn`: its customer-managed key, so readers are granted kms:Decrypt. @default none (AWS-managed key) */
+  readonly existingSecretKey?: IEncryptionKey;
+  /** Days a deleted secret can be restored, 7–30. @default 30 */
+  readonly recoveryWindowDays?: number;
+}
+
+/**
+ * A Secrets Manager secret holding Basic-auth credentials `{ "username", "password" }`: created
+ * with a random password and a KMS key, or an existing secret by ARN.
+ *
+ * The password never enters Terraform state or plan: Secrets Manager generates it in an
+ * ephemeral `aws_secretsmanager_random_password` block, and it is written through the
+ * write-only `secret_string_wo` argument (both need Terraform ≥ 1.11). Terraform writes it once,
+ * for `secret_string_wo_version` 1; a later version comes from rotation or a new version number.
+ */
+export class BasicAuthSecret extends Construct {
+  readonly secretArn: string;
+  readonly encryptionKey?: IEncryptionKey;
+  readonly username?: string;
+  readonly secret?: SecretsmanagerSecret;
+
+  constructor(scope: Construct, id: string, props: BasicAuthSecretProps = {}) {
+    super(scope, id);
+    validatePattern(this, "username", props.username, /^[A-Za-z0-9._@-]{1,64}$/, "1–64 characters of [A-Za-z0-9._@-]");
+    validateRange(this, "passwordLength", props.passwordLength, { min: 24, max: 128, unit: "characters" });
+    validateRange(this, "recoveryWindowDays", props.recoveryWindowDays, { min: 7, max: 30, unit: "days" });
+    validatePattern(this, "secretName", props.secretName, /^[A-Za-z0-9/_+=.@-]{1,512}$/, "1–512 characters of [A-Za-z0-9/_+=.@-]");
+    if (props.existingSecretArn) {
+      const createOnly = (["username", "passwordLength", "secretName", "encryptionKey", "recoveryWindowDays"] as const).filter(
+        (p) => props[p] !== undefined,
+      );
+      if (createOnly.length > 0) {
+        throw new ValidationError(this, `${createOnly.join(", ")} cannot be combined with existingSecretArn (the secret is not created here)`);
+      }
+      validatePattern(this, "existingSecretArn", props.existingSecretArn, /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, "a Secrets Manager secret ARN");
+      this.secretArn = props.existingSecretArn;
+      this.encryptionKey = props.existingSecretKey;
+      return;
+    }
+    if (props.existingSecretKey) throw new ValidationError(this, "existingSecretKey needs existingSecretArn");
+
+    this.username = props.username ?? "ingest";
+    this.encryptionKey = props.encryptionKey ?? new EncryptionKey(this, "Key", { description: `Encrypts secret ${this.node.path}` });
+    const password = new EphemeralResource(this, "Password", {
+      type: "aws_secretsmanager_random_password",
+      config: {
+        password_length: props.passwordLength ?? 32,
+        // Letters and digits only: no character needs escaping in a header, a shell or a URL.
+        exclude_punctuation: true,
+        include_space: false,
+        require_each_included_type: true,
+      },
+    });
+    this.secret = new SecretsmanagerSecret(this, "Resource", {
+      name: props.secretName ?? uniqueName(this, 512, /[^A-Za-z0-9/_+=.@-]/g),
+      description: "Basic-auth credentials of the ingest API",
+      kmsKeyId: this.encryptionKey.keyArn,
+      recoveryWindowInDays: props.recoveryWindowDays ?? 30,
+    });
+    new SecretsmanagerSecretVersion(this, "Version", {
+      secretId: this.secret.id,
+      secretStringWo: Fn.jsonencode({ username: this.username, password: password.getStringAttribute("random_password") }),
+      secretStringWoVersion: 1,
+    });
+    this.secretArn = this.secret.arn;
+    skipCheckov(this.secret, "CKV2_AWS_57", "Basic-auth credentials shared with partners: rotation needs their cooperation, so it is done by writing a new version (the authorizer picks it up within its TTL)");
+  }
+
+  /** secretsmanager:GetSecretValue on this secret only, and kms:Decrypt on its customer key. */
+  grantRead(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: [this.secretArn] }),
+    );
+    if (this.encryptionKey) {
+      grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ["kms:Decrypt"], resources: [this.encryptionKey.keyArn] }));
+    }
+  }
+}
