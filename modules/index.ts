@@ -23,3 +23,6 @@ export * from "./core/aws-environment";
 export * from "./core/ephemeral-resource";
 export * from "./core/local-emulator";
 export * from "./core/removal-policy";
+export * from "./core/duration";
+export * from "./core/size";
+export * from "./core/outputs";

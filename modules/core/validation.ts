@@ -1,5 +1,7 @@
 import { Token } from "cdktf";
 import { Construct } from "constructs";
+import { Duration } from "./duration";
+import { Size } from "./size";
 
 /**
  * Synth-time validation helpers. Every error names the construct, the property, the value
@@ -73,4 +75,64 @@ export function validateOneOf<T extends string | number>(
   if (!allowed.includes(value)) {
     throw new ValidationError(scope, `${prop} must be one of ${allowed.join(", ")}; got ${JSON.stringify(value)}`);
   }
+}
+
+type DurationUnit = "milliseconds" | "seconds" | "minutes" | "hours" | "days";
+const DURATION_IN: Record<DurationUnit, (d: Duration) => number> = {
+  milliseconds: (d) => d.toMilliseconds(),
+  seconds: (d) => d.toSeconds(),
+  minutes: (d) => d.toMinutes(),
+  hours: (d) => d.toHours(),
+  days: (d) => d.toDays(),
+};
+
+/**
+ * The duration in `unit` (what the Terraform argument takes), after checking it is a whole
+ * number of that unit within [min, max] (or one of `alsoAllowed`, e.g. -1 for "never").
+ * `value` may also be a plain number already in `unit`, for props that accept both.
+ */
+export function validateDuration(
+  scope: Construct,
+  prop: string,
+  value: Duration | number | undefined,
+  unit: DurationUnit,
+  opts: Omit<RangeOptions, "unit">,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const amount = typeof value === "number" ? value : DURATION_IN[unit](value);
+  const shown = typeof value === "number" ? undefined : value.toString();
+  return checked(scope, prop, amount, shown, { ...opts, unit });
+}
+
+type SizeUnit = "bytes" | "kibibytes" | "mebibytes" | "gibibytes";
+const SIZE_IN: Record<SizeUnit, { label: string; of: (s: Size) => number }> = {
+  bytes: { label: "bytes", of: (s) => s.toBytes() },
+  kibibytes: { label: "KiB", of: (s) => s.toKibibytes() },
+  mebibytes: { label: "MiB", of: (s) => s.toMebibytes() },
+  gibibytes: { label: "GiB", of: (s) => s.toGibibytes() },
+};
+
+/** The size in `unit`, after checking it is a whole number of that unit within [min, max]. */
+export function validateSize(
+  scope: Construct,
+  prop: string,
+  value: Size | number | undefined,
+  unit: SizeUnit,
+  opts: Omit<RangeOptions, "unit">,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const amount = typeof value === "number" ? value : SIZE_IN[unit].of(value);
+  const shown = typeof value === "number" ? undefined : value.toString();
+  return checked(scope, prop, amount, shown, { ...opts, unit: SIZE_IN[unit].label });
+}
+
+/** validateRange on a converted value, naming the value as the user wrote it (`90 minutes`) too. */
+function checked(scope: Construct, prop: string, amount: number, shown: string | undefined, opts: RangeOptions): number {
+  try {
+    validateRange(scope, prop, amount, opts);
+  } catch (e) {
+    if (shown === undefined || !(e instanceof ValidationError)) throw e;
+    throw new ValidationError(scope, `${e.message.slice(scope.node.path.length + 2)} (${shown})`);
+  }
+  return amount;
 }

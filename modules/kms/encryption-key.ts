@@ -3,10 +3,22 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { validateRange, validatePattern } from "../core/validation";
 import { skipCheckov } from "../core/checkov";
+import { Conditions, IGrantable, PolicyStatement } from "../iam/policy-statement";
 
-/** A customer-managed KMS key, created here or passed in by ARN. */
+/**
+ * A customer-managed KMS key, created here or imported by ARN. Every construct that encrypts
+ * with a key grants its use through these methods, so key permissions are written one way.
+ */
 export interface IEncryptionKey {
   readonly keyArn: string;
+  /** `actions` on this key, optionally only under `conditions` (e.g. an encryption context). */
+  grant(grantee: IGrantable, actions: string[], conditions?: Conditions): void;
+  /** Read data encrypted under the key: `kms:Decrypt`. */
+  grantDecrypt(grantee: IGrantable, conditions?: Conditions): void;
+  /** Write data encrypted under the key (services encrypt with data keys): `kms:GenerateDataKey`. */
+  grantEncrypt(grantee: IGrantable, conditions?: Conditions): void;
+  /** Both: `kms:Decrypt` and `kms:GenerateDataKey`. */
+  grantEncryptDecrypt(grantee: IGrantable, conditions?: Conditions): void;
 }
 
 export interface EncryptionKeyProps {
@@ -18,6 +30,30 @@ export interface EncryptionKeyProps {
   readonly deletionWindowInDays?: number;
 }
 
+/** The grant methods, shared by a created key and an imported one. */
+abstract class EncryptionKeyBase implements IEncryptionKey {
+  abstract readonly keyArn: string;
+
+  grant(grantee: IGrantable, actions: string[], conditions?: Conditions): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [this.keyArn], conditions }));
+  }
+  grantDecrypt(grantee: IGrantable, conditions?: Conditions): void {
+    this.grant(grantee, ["kms:Decrypt"], conditions);
+  }
+  grantEncrypt(grantee: IGrantable, conditions?: Conditions): void {
+    this.grant(grantee, ["kms:GenerateDataKey"], conditions);
+  }
+  grantEncryptDecrypt(grantee: IGrantable, conditions?: Conditions): void {
+    this.grant(grantee, ["kms:Decrypt", "kms:GenerateDataKey"], conditions);
+  }
+}
+
+class ImportedKey extends EncryptionKeyBase {
+  constructor(readonly keyArn: string) {
+    super();
+  }
+}
+
 /**
  * A symmetric customer-managed KMS key with yearly rotation on. Its key policy is the AWS
  * default (the account may delegate use through IAM), so grants are plain IAM statements.
@@ -25,11 +61,12 @@ export interface EncryptionKeyProps {
 export class EncryptionKey extends Construct implements IEncryptionKey {
   /** A key that exists already, by ARN. */
   static fromKeyArn(keyArn: string): IEncryptionKey {
-    return { keyArn };
+    return new ImportedKey(keyArn);
   }
 
   readonly resource: KmsKey;
   readonly keyArn: string;
+  private readonly grants: IEncryptionKey;
 
   constructor(scope: Construct, id: string, props: EncryptionKeyProps) {
     super(scope, id);
@@ -41,9 +78,23 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
       deletionWindowInDays: props.deletionWindowInDays ?? 30,
     });
     this.keyArn = this.resource.arn;
+    this.grants = new ImportedKey(this.keyArn);
     skipCheckov(this.resource, "CKV2_AWS_64", "AWS's default key policy applies: the account delegates to IAM, and every use is an IAM statement that the IAM walk test checks; writing it out would add a kms:* statement");
     if (props.alias) {
       new KmsAlias(this, "Alias", { name: `alias/${props.alias}`, targetKeyId: this.resource.keyId });
     }
+  }
+
+  grant(grantee: IGrantable, actions: string[], conditions?: Conditions): void {
+    this.grants.grant(grantee, actions, conditions);
+  }
+  grantDecrypt(grantee: IGrantable, conditions?: Conditions): void {
+    this.grants.grantDecrypt(grantee, conditions);
+  }
+  grantEncrypt(grantee: IGrantable, conditions?: Conditions): void {
+    this.grants.grantEncrypt(grantee, conditions);
+  }
+  grantEncryptDecrypt(grantee: IGrantable, conditions?: Conditions): void {
+    this.grants.grantEncryptDecrypt(grantee, conditions);
   }
 }

@@ -1,4 +1,4 @@
-import { BasicAuthSecret, BATCH_SCHEMA, DataStream, IngestApi, StreamEncryption, SUBMIT_SCHEMA } from "../../../modules";
+import { EncryptionKey, BasicAuthSecret, BATCH_SCHEMA, DataStream, IngestApi, StreamEncryption, SUBMIT_SCHEMA } from "../../../modules";
 import { newStack, onlyResource, policyOf, resourcesOf, synth } from "../../helpers/synth";
 
 function build(props: Partial<ConstructorParameters<typeof IngestApi>[2]> = {}, opts: { streamEncryption?: StreamEncryption; extraStream?: boolean } = {}) {
@@ -284,7 +284,7 @@ describe("BasicAuthSecret", () => {
     const { stack } = newStack();
     const arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ingest-AbCdEf";
     const stream = new DataStream(stack, "Stream", { streamName: "events", alarms: false });
-    new IngestApi(stack, "Api", { streams: [stream], credentials: { existingSecretArn: arn, existingSecretKey: { keyArn: "arn:aws:kms:eu-west-1:123456789012:key/k" } } });
+    new IngestApi(stack, "Api", { streams: [stream], credentials: { existingSecretArn: arn, existingSecretKey: EncryptionKey.fromKeyArn("arn:aws:kms:eu-west-1:123456789012:key/k") } });
     const json = synth(stack);
     expect(resourcesOf(json, "aws_secretsmanager_secret")).toEqual({});
     expect((json as any).ephemeral).toBeUndefined();

@@ -1,4 +1,4 @@
-import { BillingMode, EventTable, Role, TableEncryption, Trust } from "../../../modules";
+import { EncryptionKey, BillingMode, EventTable, Role, TableEncryption, Trust } from "../../../modules";
 import { newStack, onlyResource, policyOf, resourcesOf, synth } from "../../helpers/synth";
 
 function build(props: ConstructorParameters<typeof EventTable>[2] = {}) {
@@ -59,7 +59,7 @@ describe("EventTable props", () => {
     const created = build({ encryption: TableEncryption.CUSTOMER_MANAGED }).json;
     expect(onlyResource(created, "aws_dynamodb_table").server_side_encryption).toEqual({ enabled: true, kms_key_arn: keyRef(created) });
     expect(onlyResource(created, "aws_kms_key").enable_key_rotation).toBe(true);
-    const given = build({ encryptionKey: { keyArn: "arn:aws:kms:eu-west-1:1:key/k" } }).json;
+    const given = build({ encryptionKey: EncryptionKey.fromKeyArn("arn:aws:kms:eu-west-1:1:key/k") }).json;
     expect(onlyResource(given, "aws_dynamodb_table").server_side_encryption).toEqual({ enabled: true, kms_key_arn: "arn:aws:kms:eu-west-1:1:key/k" });
   });
 

@@ -246,7 +246,7 @@ describe("S3Destination props", () => {
       compression: "HADOOP_SNAPPY",
       dataOutputPrefix: "data/!{timestamp:yyyy}/",
       errorOutputPrefix: "err/!{firehose:error-output-type}/",
-      encryptionKey: { keyArn: "arn:aws:kms:eu-west-1:123456789012:key/obj" },
+      encryptionKey: EncryptionKey.fromKeyArn("arn:aws:kms:eu-west-1:123456789012:key/obj"),
     });
     expect(firehose(json).extended_s3_configuration).toMatchObject({
       buffering_interval: 0,
@@ -301,7 +301,7 @@ describe("S3Destination props", () => {
   });
 
   it("encrypts Direct PUT data with a customer key when asked", () => {
-    const json = build({}, { encryption: DeliveryStreamEncryption.CUSTOMER_MANAGED, encryptionKey: { keyArn: "arn:aws:kms:eu-west-1:123456789012:key/sse" } });
+    const json = build({}, { encryption: DeliveryStreamEncryption.CUSTOMER_MANAGED, encryptionKey: EncryptionKey.fromKeyArn("arn:aws:kms:eu-west-1:123456789012:key/sse") });
     expect(firehose(json).server_side_encryption).toEqual({ enabled: true, key_type: "CUSTOMER_MANAGED_CMK", key_arn: "arn:aws:kms:eu-west-1:123456789012:key/sse" });
   });
 
@@ -375,7 +375,7 @@ describe("SecureBucket", () => {
 
   it("uses SSE-KMS with a bucket key when given a key", () => {
     const { stack } = newStack();
-    new SecureBucket(stack, "Data", { encryptionKey: { keyArn: "arn:aws:kms:eu-west-1:123456789012:key/b" } });
+    new SecureBucket(stack, "Data", { encryptionKey: EncryptionKey.fromKeyArn("arn:aws:kms:eu-west-1:123456789012:key/b") });
     expect(onlyResource(synth(stack), "aws_s3_bucket_server_side_encryption_configuration").rule).toEqual([
       { apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: "arn:aws:kms:eu-west-1:123456789012:key/b" }, bucket_key_enabled: true },
     ]);

@@ -1,4 +1,4 @@
-import { DataStream, EventTable, StartingPosition, StreamConsumer, StreamEncryption, TableEncryption } from "../../../modules";
+import { EncryptionKey, DataStream, EventTable, StartingPosition, StreamConsumer, StreamEncryption, TableEncryption } from "../../../modules";
 import { newStack, onlyResource, policyOf, resourcesOf, synth } from "../../helpers/synth";
 
 function build(props: Partial<ConstructorParameters<typeof StreamConsumer>[2]> = {}, opts: { streamEncryption?: StreamEncryption; tableEncryption?: TableEncryption } = {}) {
@@ -121,7 +121,7 @@ describe("StreamConsumer props", () => {
   });
 
   it("uses a KMS key for the queue when given, and may use it", () => {
-    const json = build({ failureQueueEncryptionKey: { keyArn: "arn:aws:kms:eu-west-1:1:key/q" } }).json;
+    const json = build({ failureQueueEncryptionKey: EncryptionKey.fromKeyArn("arn:aws:kms:eu-west-1:1:key/q") }).json;
     expect(onlyResource(json, "aws_sqs_queue")).toMatchObject({ kms_master_key_id: "arn:aws:kms:eu-west-1:1:key/q" });
     expect(onlyResource(json, "aws_sqs_queue").sqs_managed_sse_enabled).toBeUndefined();
     const statements = policyOf(onlyResource(json, "aws_iam_role_policy")).Statement;
@@ -160,7 +160,7 @@ describe("StreamConsumer with existing resources", () => {
     const { stack } = newStack();
     const stream = DataStream.fromStreamArn(stack, "Stream", {
       streamArn: "arn:aws:kinesis:eu-west-1:123456789012:stream/legacy-events",
-      encryptionKey: { keyArn: "arn:aws:kms:eu-west-1:123456789012:key/s" },
+      encryptionKey: EncryptionKey.fromKeyArn("arn:aws:kms:eu-west-1:123456789012:key/s"),
     });
     const table = EventTable.fromTableAttributes(stack, "Table", {
       tableArn: "arn:aws:dynamodb:eu-west-1:123456789012:table/legacy-items",
