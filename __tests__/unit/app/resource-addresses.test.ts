@@ -1,7 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { App, Testing } from "cdktf";
-import { buildApp } from "../../../main";
+import { synthApp } from "../../helpers/app";
 
 /**
  * The Terraform address of every resource, data source and output of the dev and prod stacks,
@@ -24,13 +23,7 @@ function addressesOf(json: any): string[] {
 }
 
 function synthAddresses(): Record<string, string[]> {
-  const app = Testing.app({ context: CONTEXT });
-  try {
-    const stacks = buildApp(app as App, {});
-    return Object.fromEntries(stacks.map((stack) => [stack.node.id, addressesOf(JSON.parse(Testing.synth(stack)))]));
-  } finally {
-    fs.rmSync(app.outdir, { recursive: true, force: true });
-  }
+  return Object.fromEntries(Object.entries(synthApp({}, CONTEXT)).map(([name, json]) => [name, addressesOf(json)]));
 }
 
 describe("resource addresses of the app's stacks", () => {
