@@ -12,7 +12,8 @@ plainTracesForCdktfTokens();
  * object (tokens/private/stack-trace.js). Jest formats every trace in the worker's own realm
  * through its source-map rewriting (@jest/source-map), and those token traces were the largest
  * single cost of the unit tier (about a fifth of its CPU time). They only feed cdktf's own
- * error texts, so they are formatted plainly; every real Error keeps jest's source-mapped stack.
+ * error texts, so they are left empty (cdktf then records no creation stack); every real Error
+ * keeps jest's source-mapped stack.
  * Jest installs its formatter again for each test file, so this runs per file (setup file).
  */
 function plainTracesForCdktfTokens(): void {
@@ -20,5 +21,5 @@ function plainTracesForCdktfTokens(): void {
   const sourceMapped = workerError.prepareStackTrace;
   if (!sourceMapped) return;
   workerError.prepareStackTrace = (error, frames) =>
-    Object.prototype.toString.call(error) === "[object Error]" ? sourceMapped(error, frames) : frames.map((frame) => `\n    at ${String(frame)}`).join("");
+    Object.prototype.toString.call(error) === "[object Error]" ? sourceMapped(error, frames) : "";
 }
