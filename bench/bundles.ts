@@ -7,12 +7,14 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
-import { bundleHandler, LAMBDA_SRC_DIR, projectRoot } from "../modules/lambda/bundling";
+import { bundleHandler } from "../modules/lambda/bundling";
+import { projectRoot } from "../scripts/project-root";
 
 const { median, timeAlternately } = require("./lib");
 
 const runs = Number(process.argv[2] ?? 10);
 const root = projectRoot();
+const LAMBDA_SRC_DIR = path.join(root, "lambda-src");
 const handlers = fs.readdirSync(LAMBDA_SRC_DIR).filter((d) => fs.existsSync(path.join(LAMBDA_SRC_DIR, d, "index.ts")));
 // Module-scope configuration the handlers read at init.
 const env = { TABLE_NAME: "bench", SECRET_ID: "bench", AWS_REGION: "eu-west-1", NODE_PATH: path.join(root, "node_modules"), NODE_NO_WARNINGS: "1" };

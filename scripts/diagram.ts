@@ -7,7 +7,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { projectRoot } from "../modules/lambda/bundling";
+import { projectRoot } from "./project-root";
 
 /** Resource types drawn as nodes; everything else folds into the first of these it references. */
 export const PRIMARY_TYPES: Record<string, string> = {

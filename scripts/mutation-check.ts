@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-import { projectRoot } from "../modules/lambda/bundling";
+import { projectRoot } from "./project-root";
 import { MUTATIONS, MutationName } from "../__tests__/deploy/support/mutations";
 
 const ROOT = projectRoot();

@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { projectRoot } from "../modules/lambda/bundling";
+import { projectRoot } from "./project-root";
 
 interface CheckRecord {
   check_id: string;

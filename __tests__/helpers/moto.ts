@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 
-import { projectRoot } from "../../modules/lambda/bundling";
+import { projectRoot } from "../../scripts/project-root";
 
 const MOTO_SERVER = path.join(projectRoot(), ".venv", "bin", "moto_server");
 

@@ -1,20 +1,32 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { buildSync, version as esbuildVersion } from "esbuild";
 import { zipSync } from "fflate";
 
-/** The project root: the nearest folder up from this file holding package.json and lambda-src (works bundled too). */
-export function projectRoot(from: string = __dirname): string {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, "package.json")) && fs.existsSync(path.join(dir, "lambda-src"))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no project root (package.json + lambda-src) above ${from}`);
-  }
+/**
+ * Built-in handlers, by name (`authorizer`, `stream-consumer`), relative to this module: run from
+ * source (modules/lambda/), their sources are `lambda-src/<name>/index.ts`, bundled at synth; run
+ * from the compiled package (dist/modules/lambda/), they are bundles prebuilt at pack time in
+ * `dist/lambda/<bundle folder>/` with their zips, which synth uses as they are.
+ */
+const HANDLER_SOURCE_DIR = path.join(__dirname, "..", "..", "lambda-src");
+const PREBUILT_DIR = path.join(__dirname, "..", "..", "lambda");
+
+/** Where bundles of sources are built and cached: `.build/lambda` under the directory synth runs in. */
+function bundleCacheDir(): string {
+  return path.join(process.cwd(), ".build", "lambda");
 }
 
-/** Where handler sources live: `lambda-src/<name>/index.ts`. */
-export const LAMBDA_SRC_DIR = path.join(projectRoot(), "lambda-src");
-const BUILD_DIR = path.join(projectRoot(), ".build", "lambda");
+type Esbuild = typeof import("esbuild");
+
+/** esbuild, an optional peer: needed only to bundle handler sources (a custom entry, or a checkout). */
+function loadEsbuild(entryFile: string): Esbuild {
+  try {
+    return require("esbuild") as Esbuild;
+  } catch {
+    throw new Error(`NodejsFunction: bundling ${entryFile} needs esbuild; install it beside cdktf-streaming-ingest (npm install --save-dev esbuild)`);
+  }
+}
 
 export interface BundleOptions {
   /** Modules left out of the bundle (they must exist in the runtime). @default [] (bundle everything) */
@@ -44,21 +56,19 @@ function fileHash(file: string): string {
   return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 }
 
-function writeInputsStamp(outDir: string, inputs: string[]): void {
-  const root = projectRoot();
-  const hashes = Object.fromEntries(inputs.sort().map((f) => [f, fileHash(path.resolve(root, f))]));
+function writeInputsStamp(outDir: string, workDir: string, esbuildVersion: string, inputs: string[]): void {
+  const hashes = Object.fromEntries(inputs.sort().map((f) => [f, fileHash(path.resolve(workDir, f))]));
   fs.writeFileSync(stampPath(outDir), JSON.stringify({ esbuild: esbuildVersion, hashes }));
 }
 
 /** True when the folder was built by this esbuild from inputs that are all unchanged. */
-function isUpToDate(outDir: string): boolean {
+function isUpToDate(outDir: string, workDir: string, esbuildVersion: string): boolean {
   try {
     const stamp = JSON.parse(fs.readFileSync(stampPath(outDir), "utf8")) as { esbuild: string; hashes: Record<string, string> };
     if (stamp.esbuild !== esbuildVersion || !fs.existsSync(path.join(outDir, "index.js")) || !fs.existsSync(bundleZipPath(outDir))) {
       return false;
     }
-    const root = projectRoot();
-    return Object.entries(stamp.hashes).every(([f, h]) => fs.existsSync(path.resolve(root, f)) && fileHash(path.resolve(root, f)) === h);
+    return Object.entries(stamp.hashes).every(([f, h]) => fs.existsSync(path.resolve(workDir, f)) && fileHash(path.resolve(workDir, f)) === h);
   } catch {
     return false;
   }
@@ -85,32 +95,64 @@ function writeDeterministicZip(outDir: string): void {
   fs.writeFileSync(bundleZipPath(outDir), zipSync(files as never));
 }
 
-/** Resolves a handler name (`stream-consumer`) or a path to its entry file. */
+/** Resolves a handler name (`stream-consumer`) or an absolute path to its entry (source) file. */
 export function resolveEntry(entry: string): string {
-  const file = path.isAbsolute(entry) ? entry : path.join(LAMBDA_SRC_DIR, entry, "index.ts");
+  const file = path.isAbsolute(entry) ? entry : path.join(HANDLER_SOURCE_DIR, entry, "index.ts");
   if (!fs.existsSync(file)) throw new Error(`NodejsFunction: entry ${JSON.stringify(entry)} not found (looked for ${file})`);
   return file;
 }
 
+/** A built-in handler's bundle as the package ships it, or undefined (run from source, or other options). */
+function prebuiltBundle(folder: string): string | undefined {
+  const dir = path.join(PREBUILT_DIR, folder);
+  return fs.existsSync(path.join(dir, "index.js")) && fs.existsSync(bundleZipPath(dir)) ? dir : undefined;
+}
+
+/** True when the package ships the handler prebuilt (with some options): a `<name>-<hash>` folder. */
+function isPrebuilt(name: string): boolean {
+  return fs.existsSync(PREBUILT_DIR) && fs.readdirSync(PREBUILT_DIR).some((f) => f.startsWith(`${name}-`) && /^[0-9a-f]{8}$/.test(f.slice(name.length + 1)));
+}
+
 /**
- * Bundles a handler with esbuild into a folder holding `index.js` (+ map): Node 22, CommonJS,
- * minified. Memoized per process, and across processes by the content hashes of every input
- * file (esbuild's metafile), so a synth whose handler code is unchanged skips esbuild. The
- * output is deterministic, so the asset hash changes only when the code does.
+ * A handler's bundle: a folder holding `index.js` (+ map), with its zip beside it. A built-in
+ * handler name gives the package's prebuilt bundle when there is one (the default options);
+ * otherwise the source is bundled with esbuild: Node 22, CommonJS, minified. Memoized per
+ * process, and across processes by the content hashes of every input file (esbuild's metafile),
+ * so a synth whose handler code is unchanged skips esbuild. The output is deterministic, so the
+ * asset hash changes only when the code does.
+ * @param outRoot where bundles of sources are built. @default `.build/lambda` under the current directory
  */
-export function bundleHandler(entry: string, options: BundleOptions = {}): string {
-  const entryFile = resolveEntry(entry);
+export function bundleHandler(entry: string, options: BundleOptions = {}, outRoot: string = bundleCacheDir()): string {
   const opts = { externalModules: [...(options.externalModules ?? [])].sort(), minify: options.minify ?? true, sourceMap: options.sourceMap ?? true };
-  // Relative to the project, so the folder (and asset) name is the same in every checkout.
-  const key = JSON.stringify([path.relative(projectRoot(), entryFile), opts]);
-  const cached = cache.get(key);
+  const builtIn = !path.isAbsolute(entry);
+  const workDir = process.cwd();
+  // Relative (to the package for built-ins, else to the project), so the folder and asset name
+  // are the same in every checkout and install.
+  const source = builtIn ? `lambda-src/${entry}/index.ts` : path.relative(workDir, entry);
+  const key = JSON.stringify([source, opts]);
+  const name = builtIn ? entry : path.basename(path.dirname(entry));
+  const folder = `${name}-${createHash("sha256").update(key).digest("hex").slice(0, 8)}`;
+  const memoKey = JSON.stringify([outRoot, key]);
+  const cached = cache.get(memoKey);
   if (cached) return cached;
 
-  const name = path.basename(path.dirname(entryFile));
-  const outDir = path.join(BUILD_DIR, `${name}-${createHash("sha256").update(key).digest("hex").slice(0, 8)}`);
-  if (!isUpToDate(outDir)) {
+  const prebuilt = builtIn ? prebuiltBundle(folder) : undefined;
+  if (prebuilt) {
+    cache.set(memoKey, prebuilt);
+    return prebuilt;
+  }
+  if (builtIn && !fs.existsSync(path.join(HANDLER_SOURCE_DIR, entry)) && isPrebuilt(entry)) {
+    throw new Error(
+      `NodejsFunction: the built-in handler ${JSON.stringify(entry)} ships prebuilt with the default bundling options only; ` +
+        "to bundle it otherwise, pass an absolute entry file",
+    );
+  }
+  const entryFile = resolveEntry(entry);
+  const esbuild = loadEsbuild(entryFile);
+  const outDir = path.join(outRoot, folder);
+  if (!isUpToDate(outDir, workDir, esbuild.version)) {
     fs.rmSync(outDir, { recursive: true, force: true });
-    const result = buildSync({
+    const result = esbuild.buildSync({
       entryPoints: [entryFile],
       outfile: path.join(outDir, "index.js"),
       bundle: true,
@@ -124,16 +166,16 @@ export function bundleHandler(entry: string, options: BundleOptions = {}): strin
       sourcesContent: false,
       legalComments: "none",
       external: opts.externalModules,
-      absWorkingDir: projectRoot(),
-      // Paths in the source map stay inside the checkout even when node_modules is a link,
-      // so the zip (and source_code_hash) is the same wherever the project lives.
+      absWorkingDir: workDir,
+      // Source map paths are relative to the bundle, and stay inside the project even when
+      // node_modules is a link, so the zip (and source_code_hash) is the same wherever it lives.
       preserveSymlinks: true,
       metafile: true,
       logLevel: "error",
     });
     writeDeterministicZip(outDir);
-    writeInputsStamp(outDir, Object.keys(result.metafile!.inputs));
+    writeInputsStamp(outDir, workDir, esbuild.version, Object.keys(result.metafile!.inputs));
   }
-  cache.set(key, outDir);
+  cache.set(memoKey, outDir);
   return outDir;
 }

@@ -21,7 +21,7 @@ import { ListSecretsCommand, SecretsManagerClient } from "@aws-sdk/client-secret
 import { ListQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 
-import { projectRoot } from "../../../modules/lambda/bundling";
+import { projectRoot } from "../../../scripts/project-root";
 import { MotoServer, startMoto } from "../../helpers/moto";
 import { applyMutation, MutationName } from "./mutations";
 import { findProviderMirror, run, tail, Terraform, writeCliConfig } from "./terraform";

@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { execFileSync } from "child_process";
 
-import { projectRoot } from "../../../modules/lambda/bundling";
+import { projectRoot } from "../../../scripts/project-root";
 import { applyMutation, MUTATIONS, MutationName } from "./mutations";
 
 /** The app's dev stack, synthesized once into a temp dir (as the deploy tier does, without the emulator). */
