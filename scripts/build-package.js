@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// `npm run build` (and prepack): the library compiled into dist/ (tsconfig.build.json: JS and
+// .d.ts of modules/), then the built-in handlers prebuilt into dist/lambda/ by the compiled
+// bundler itself, so the package synthesizes them without esbuild or lambda-src. The bundles
+// are deterministic and named as a checkout's synth names them (same zip, same hash). Reports go
+// to stderr: stdout stays `npm pack --json`'s.
+"use strict";
+const { spawnSync } = require("child_process");
+const fs = require("fs");
+const path = require("path");
+
+const root = path.resolve(__dirname, "..");
+const dist = path.join(root, "dist");
+// Bundle keys are relative to the current directory (lambda-src/<name>/index.ts).
+process.chdir(root);
+fs.rmSync(dist, { recursive: true, force: true });
+
+const tsc = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], { stdio: ["ignore", 2, 2] });
+if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+
+const { bundleHandler } = require(path.join(dist, "modules", "lambda", "bundling.js"));
+const sources = path.join(root, "lambda-src");
+const outRoot = path.join(dist, "lambda");
+for (const name of fs.readdirSync(sources).sort()) {
+  const entry = path.join(sources, name, "index.ts");
+  if (!fs.existsSync(entry)) continue;
+  const dir = bundleHandler(entry, {}, outRoot);
+  fs.rmSync(`${dir}.inputs.json`); // the bundler's cache stamp: not part of the package
+  console.error(`prebuilt ${path.relative(root, dir)} (+ .zip)`);
+}
