@@ -12,6 +12,8 @@ export * from "./lambda/bundling";
 export * from "./lambda/nodejs-function";
 export * from "./dynamodb/event-table";
 export * from "./lambda/stream-consumer";
+export * from "./lambda/kinesis-event-source";
+export * from "./sqs/queue";
 export * from "./secretsmanager/basic-auth-secret";
 export * from "./apigateway/ingest-api";
 export * from "./s3/secure-bucket";

@@ -5,8 +5,10 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } fro
 import { authorize, singleFlight } from "./authorize";
 
 // Module scope: one provider per container, so its cache makes the secret a read per TTL, not per request.
-const logger = new Logger({ serviceName: "authorizer" });
-const metrics = new Metrics({ namespace: "StreamingIngest", serviceName: "authorizer" });
+// Service name and metrics namespace come from POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE,
+// which the construct sets: a constructor argument would override what the deployment says.
+const logger = new Logger();
+const metrics = new Metrics();
 const secrets = new SecretsProvider();
 const secretId = process.env.SECRET_ID ?? "";
 const maxAge = Number(process.env.SECRET_MAX_AGE_SECONDS ?? 300);

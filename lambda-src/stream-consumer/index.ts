@@ -5,8 +5,9 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aw
 import { processKinesisEvent } from "./consume";
 import { ItemWriter } from "./writer";
 
-// Module scope: created once per container, reused by every invocation.
-const logger = new Logger({ serviceName: "stream-consumer" });
+// Module scope: created once per container, reused by every invocation. The service name comes
+// from POWERTOOLS_SERVICE_NAME, which the construct sets (and the function's environment may change).
+const logger = new Logger();
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 const tableName = requiredEnv("TABLE_NAME");
 const schema = { partitionKey: process.env.PARTITION_KEY || "eventId", sortKey: process.env.SORT_KEY || undefined };

@@ -19,6 +19,7 @@ import { ApiGatewayUsagePlan } from "@cdktf/provider-aws/lib/api-gateway-usage-p
 import { ApiGatewayApiKey } from "@cdktf/provider-aws/lib/api-gateway-api-key";
 import { ApiGatewayUsagePlanKey } from "@cdktf/provider-aws/lib/api-gateway-usage-plan-key";
 import { AwsEnvironment } from "../core/aws-environment";
+import { Duration } from "../core/duration";
 import { BasicAuthSecret, BasicAuthSecretProps } from "../secretsmanager/basic-auth-secret";
 import { IGrantable } from "../iam/policy-statement";
 import { LogGroup } from "../cloudwatch/log-group";
@@ -215,7 +216,7 @@ export class IngestApi extends Construct {
     this.credentials = new BasicAuthSecret(this, "Credentials", props.credentials);
     this.authorizerFunction = new NodejsFunction(this, "Authorizer", {
       description: "Basic-auth REQUEST authorizer of the ingest API",
-      timeoutSeconds: 10,
+      timeout: Duration.seconds(10),
       ...props.authorizerFunction,
       entry: "authorizer",
       environment: {

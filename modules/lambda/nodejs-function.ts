@@ -10,21 +10,15 @@ import { LogGroup } from "../cloudwatch/log-group";
 import { Metric, MetricOptions } from "../cloudwatch/metric";
 import { IGrantable, IPrincipal, PolicyStatement } from "../iam/policy-statement";
 import { uniqueName } from "../core/naming";
-import { validateOneOf, validatePattern, validateRange, ValidationError } from "../core/validation";
+import { validateDuration, validateOneOf, validatePattern, validateRange, ValidationError } from "../core/validation";
+import { Duration } from "../core/duration";
 import { skipCheckov } from "../core/checkov";
 
-export enum Architecture {
-  /** Graviton: about 20% cheaper per GB-second, and as fast or faster for Node.js. */
-  ARM_64 = "arm64",
-  X86_64 = "x86_64",
-}
+/** Instruction set: ARM_64 (Graviton: about 20% cheaper per GB-second, and as fast or faster for Node.js) or X86_64. */
+export enum Architecture { ARM_64 = "arm64", X86_64 = "x86_64" }
 
-export enum Tracing {
-  /** Sample and trace requests with X-Ray. */
-  ACTIVE = "Active",
-  /** Trace only when the caller sampled the request. */
-  PASS_THROUGH = "PassThrough",
-}
+/** X-Ray tracing: ACTIVE samples and traces requests; PASS_THROUGH traces only those the caller sampled. */
+export enum Tracing { ACTIVE = "Active", PASS_THROUGH = "PassThrough" }
 
 export interface NodejsFunctionProps {
   /** Handler folder under `lambda-src/` (its `index.ts` exports `handler`), or an absolute path to an entry file. */
@@ -37,8 +31,8 @@ export interface NodejsFunctionProps {
   readonly architecture?: Architecture;
   /** Memory in MB, 128–10240. @default 256 */
   readonly memorySize?: number;
-  /** Timeout in seconds, 1–900. @default 30 */
-  readonly timeoutSeconds?: number;
+  /** How long an invocation may run, 1 second to 15 minutes. @default Duration.seconds(30) */
+  readonly timeout?: Duration;
   /** Environment variables (names `[a-zA-Z][a-zA-Z0-9_]+`, not AWS-reserved). @default none */
   readonly environment?: Record<string, string>;
   /** Reserved concurrency, 0–1000 (0 stops the function). @default unreserved */
@@ -50,6 +44,13 @@ export interface NodejsFunctionProps {
   /** esbuild options. @default AWS SDK bundled, minified, with source maps */
   readonly bundling?: BundleOptions;
 }
+
+/** Something that invokes a function, connected with `fn.addEventSource(source)`. */
+export interface IEventSource {
+  bind(target: NodejsFunction): void;
+}
+
+type Statistic = NonNullable<MetricOptions["statistic"]>;
 
 /** Environment variable names the Lambda runtime reserves. */
 const RESERVED_ENV = new Set([
@@ -71,7 +72,7 @@ export class NodejsFunction extends Construct implements IGrantable {
   readonly functionName: string;
   readonly functionArn: string;
   readonly grantPrincipal: IPrincipal;
-  readonly timeoutSeconds: number;
+  readonly timeout: Duration;
   /** The bundle folder whose zip is deployed (index.js and its map). */
   readonly bundleDir: string;
 
@@ -81,7 +82,7 @@ export class NodejsFunction extends Construct implements IGrantable {
     validateOneOf(this, "architecture", props.architecture, Object.values(Architecture));
     validateOneOf(this, "tracing", props.tracing, Object.values(Tracing));
     validateRange(this, "memorySize", props.memorySize, { min: 128, max: 10240, unit: "MB" });
-    validateRange(this, "timeoutSeconds", props.timeoutSeconds, { min: 1, max: 900, unit: "seconds" });
+    const timeoutSeconds = validateDuration(this, "timeout", props.timeout, "seconds", { min: 1, max: 900 }) ?? 30;
     validateRange(this, "reservedConcurrentExecutions", props.reservedConcurrentExecutions, { min: 0, max: 1000 });
     for (const name of Object.keys(props.environment ?? {})) {
       if (!/^[a-zA-Z][a-zA-Z0-9_]+$/.test(name) || RESERVED_ENV.has(name)) {
@@ -91,7 +92,7 @@ export class NodejsFunction extends Construct implements IGrantable {
 
     const functionName = props.functionName ?? uniqueName(this, 64, /[^A-Za-z0-9_-]/g);
     const tracing = props.tracing ?? Tracing.ACTIVE;
-    this.timeoutSeconds = props.timeoutSeconds ?? 30;
+    this.timeout = props.timeout ?? Duration.seconds(timeoutSeconds);
     this.bundleDir = bundleHandler(props.entry, props.bundling);
     const zip = bundleZipPath(this.bundleDir);
     const asset = new TerraformAsset(this, "Code", { path: zip, type: AssetType.FILE });
@@ -125,7 +126,7 @@ export class NodejsFunction extends Construct implements IGrantable {
       handler: "index.handler",
       architectures: [props.architecture ?? Architecture.ARM_64],
       memorySize: props.memorySize ?? 256,
-      timeout: this.timeoutSeconds,
+      timeout: timeoutSeconds,
       role: this.role.roleArn,
       filename: asset.path,
       // What Lambda itself computes of the zip (filebase64sha256): a changed bundle redeploys.
@@ -174,27 +175,21 @@ export class NodejsFunction extends Construct implements IGrantable {
     this.role.addToPrincipalPolicy(statement);
   }
 
-  metric(metricName: string, options: MetricOptions = {}): Metric {
-    return Metric.of("AWS/Lambda", metricName, { FunctionName: this.functionName }, options);
+  /** Connects an event source (e.g. `KinesisEventSource`): it creates its mapping and grants this function's role what it needs. */
+  addEventSource(source: IEventSource): void {
+    source.bind(this);
   }
 
+  /** Any AWS/Lambda metric of this function: Sum, or `defaultStatistic`, unless `options` says otherwise. */
+  metric(metricName: string, options: MetricOptions = {}, defaultStatistic: Statistic = "Sum"): Metric {
+    return Metric.of("AWS/Lambda", metricName, { FunctionName: this.functionName }, options, defaultStatistic);
+  }
   /** Invocations that ended in an error (Sum). */
-  metricErrors(options: MetricOptions = {}): Metric {
-    return this.metric("Errors", { statistic: "Sum", ...options });
-  }
-
+  metricErrors(options?: MetricOptions): Metric { return this.metric("Errors", options); }
   /** Invocations (Sum). */
-  metricInvocations(options: MetricOptions = {}): Metric {
-    return this.metric("Invocations", { statistic: "Sum", ...options });
-  }
-
+  metricInvocations(options?: MetricOptions): Metric { return this.metric("Invocations", options); }
   /** Throttled invocations (Sum). */
-  metricThrottles(options: MetricOptions = {}): Metric {
-    return this.metric("Throttles", { statistic: "Sum", ...options });
-  }
-
+  metricThrottles(options?: MetricOptions): Metric { return this.metric("Throttles", options); }
   /** Duration in ms (Average). */
-  metricDuration(options: MetricOptions = {}): Metric {
-    return this.metric("Duration", { statistic: "Average", ...options });
-  }
+  metricDuration(options?: MetricOptions): Metric { return this.metric("Duration", options, "Average"); }
 }

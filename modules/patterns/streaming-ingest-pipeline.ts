@@ -83,7 +83,7 @@ export class StreamingIngestPipeline extends Construct {
       props.existingStream ?? new DataStream(this, "Stream", { streamName: `${prefix}-events`, alarmActions, ...props.stream });
     this.table = props.existingTable ?? new EventTable(this, "Table", { tableName: `${prefix}-events`, alarmActions, ...props.table });
     this.consumer = new StreamConsumer(this, "Consumer", {
-      failureQueueName: `${prefix}-consumer-failures`,
+      failureQueueName: props.consumer?.failureQueue ? undefined : `${prefix}-consumer-failures`,
       alarmActions,
       ...props.consumer,
       function: { functionName: `${prefix}-stream-consumer`, ...props.consumer?.function },

@@ -41,6 +41,9 @@ function newContainer(secretId: string, maxAgeSeconds: number): (e: APIGatewayRe
     AWS_SECRET_ACCESS_KEY: "testing",
     AWS_ENDPOINT_URL_SECRETS_MANAGER: proxy.endpoint,
     POWERTOOLS_LOG_LEVEL: "INFO",
+    // What IngestApi sets on the function: the handler names no service or namespace itself.
+    POWERTOOLS_SERVICE_NAME: "authorizer",
+    POWERTOOLS_METRICS_NAMESPACE: "StreamingIngest",
   });
   let handler: any;
   jest.isolateModules(() => {

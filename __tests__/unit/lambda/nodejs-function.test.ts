@@ -1,7 +1,7 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { Architecture, NodejsFunction, Role, Tracing, Trust, bundleHandler } from "../../../modules";
+import { Architecture, Duration, NodejsFunction, Role, Tracing, Trust, bundleHandler } from "../../../modules";
 import { newStack, onlyResource, policyOf, resourcesOf, synth } from "../../helpers/synth";
 
 function build(props: Partial<ConstructorParameters<typeof NodejsFunction>[2]> = {}) {
@@ -82,7 +82,7 @@ describe("NodejsFunction", () => {
     const json = build({
       architecture: Architecture.X86_64,
       memorySize: 1024,
-      timeoutSeconds: 120,
+      timeout: Duration.minutes(2),
       reservedConcurrentExecutions: 5,
       environment: { STAGE: "prod" },
       logRetentionDays: 30,
@@ -126,9 +126,23 @@ describe("NodejsFunction", () => {
     });
   });
 
+  it("measures errors, invocations and throttles as sums and duration as an average, by function name", () => {
+    const { fn } = build();
+    const shown = (m: ReturnType<typeof fn.metric>) => [m.namespace, m.metricName, m.statistic, m.dimensions.FunctionName];
+    expect([fn.metricErrors(), fn.metricInvocations(), fn.metricThrottles(), fn.metricDuration()].map(shown)).toEqual([
+      ["AWS/Lambda", "Errors", "Sum", "my-fn"],
+      ["AWS/Lambda", "Invocations", "Sum", "my-fn"],
+      ["AWS/Lambda", "Throttles", "Sum", "my-fn"],
+      ["AWS/Lambda", "Duration", "Average", "my-fn"],
+    ]);
+    expect(fn.metricDuration({ statistic: "Maximum", periodSeconds: 60 })).toMatchObject({ statistic: "Maximum", periodSeconds: 60 });
+    expect(fn.metric("IteratorAge", {}, "Maximum").statistic).toBe("Maximum");
+  });
+
   it.each([
     ["memorySize", { memorySize: 64 }, "memorySize must be a whole number from 128 to 10240 MB; got 64"],
-    ["timeoutSeconds", { timeoutSeconds: 901 }, "timeoutSeconds must be a whole number from 1 to 900 seconds; got 901"],
+    ["timeout", { timeout: Duration.minutes(16) }, "timeout must be a whole number from 1 to 900 seconds; got 960 (16 minutes)"],
+    ["timeout", { timeout: Duration.millis(1500) }, "timeout must be a whole number from 1 to 900 seconds; got 1.5 (1500 milliseconds)"],
     ["reservedConcurrentExecutions", { reservedConcurrentExecutions: -1 }, "reservedConcurrentExecutions must be a whole number from 0 to 1000; got -1"],
     ["logRetentionDays", { logRetentionDays: 2 }, "retentionDays must be one of 1, 3, 5, 7, 14, 30"],
     ["functionName", { functionName: "bad name" }, 'functionName must be 1–64 characters of [a-zA-Z0-9_-]; got "bad name"'],

@@ -1,4 +1,8 @@
-import { EncryptionKey, DataStream, EventTable, StartingPosition, StreamConsumer, StreamEncryption, TableEncryption } from "../../../modules";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Duration, EncryptionKey, DataStream, EventTable, Queue, StartingPosition, StreamConsumer, StreamEncryption, TableEncryption, bundleZipPath } from "../../../modules";
 import { newStack, onlyResource, policyOf, resourcesOf, synth } from "../../helpers/synth";
 
 function build(props: Partial<ConstructorParameters<typeof StreamConsumer>[2]> = {}, opts: { streamEncryption?: StreamEncryption; tableEncryption?: TableEncryption } = {}) {
@@ -95,16 +99,16 @@ describe("StreamConsumer props", () => {
   it("sets every mapping prop", () => {
     const json = build({
       batchSize: 500,
-      maxBatchingWindowSeconds: 30,
+      maxBatchingWindow: Duration.seconds(30),
       startingPosition: StartingPosition.AT_TIMESTAMP,
       startingPositionTimestamp: "2026-01-31T12:00:00Z",
       parallelizationFactor: 4,
       bisectBatchOnError: false,
-      maximumRetryAttempts: -1,
-      maximumRecordAgeSeconds: -1,
-      filterPatterns: ['{"data":{"type":["order"]}}'],
-      failureQueueRetentionSeconds: 345600,
-      iteratorAgeAlarmSeconds: 60,
+      retryAttempts: -1,
+      maxRecordAge: -1,
+      filters: [{ data: { type: ["order"] } }],
+      failureQueueRetentionPeriod: Duration.days(4),
+      iteratorAgeAlarmThreshold: Duration.minutes(1),
     }).json;
     expect(onlyResource(json, "aws_lambda_event_source_mapping")).toMatchObject({
       batch_size: 500,
@@ -118,30 +122,28 @@ describe("StreamConsumer props", () => {
       filter_criteria: { filter: [{ pattern: '{"data":{"type":["order"]}}' }] },
     });
     expect(onlyResource(json, "aws_sqs_queue").message_retention_seconds).toBe(345600);
+    const iteratorAge = Object.values(resourcesOf(json, "aws_cloudwatch_metric_alarm")).find((a) => a.metric_name === "IteratorAge");
+    expect(iteratorAge.threshold).toBe(60000);
+  });
+
+  it("keeps a default for a mapping prop given as undefined", () => {
+    const json = build({ bisectBatchOnError: undefined, retryAttempts: undefined }).json;
+    expect(onlyResource(json, "aws_lambda_event_source_mapping")).toMatchObject({ bisect_batch_on_function_error: true, maximum_retry_attempts: 10 });
   });
 
   it("uses a KMS key for the queue when given, and may use it", () => {
-    const json = build({ failureQueueEncryptionKey: EncryptionKey.fromKeyArn("arn:aws:kms:eu-west-1:1:key/q") }).json;
-    expect(onlyResource(json, "aws_sqs_queue")).toMatchObject({ kms_master_key_id: "arn:aws:kms:eu-west-1:1:key/q" });
+    const json = build({ failureQueueEncryptionKey: EncryptionKey.fromKeyArn("arn:aws:kms:eu-west-1:123456789012:key/q") }).json;
+    expect(onlyResource(json, "aws_sqs_queue")).toMatchObject({ kms_master_key_id: "arn:aws:kms:eu-west-1:123456789012:key/q" });
     expect(onlyResource(json, "aws_sqs_queue").sqs_managed_sse_enabled).toBeUndefined();
     const statements = policyOf(onlyResource(json, "aws_iam_role_policy")).Statement;
-    expect(statements).toContainEqual({ Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: "arn:aws:kms:eu-west-1:1:key/q" });
+    expect(statements).toContainEqual({ Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: "arn:aws:kms:eu-west-1:123456789012:key/q" });
   });
 
   it.each([
-    ["batchSize 0", { batchSize: 0 }, "batchSize must be a whole number from 1 to 10000 records; got 0"],
-    ["batchSize 10001", { batchSize: 10001 }, "batchSize must be a whole number from 1 to 10000 records; got 10001"],
-    ["a 301 s window", { maxBatchingWindowSeconds: 301 }, "maxBatchingWindowSeconds must be a whole number from 0 to 300 seconds; got 301"],
-    ["parallelization 11", { parallelizationFactor: 11 }, "parallelizationFactor must be a whole number from 1 to 10; got 11"],
-    ["-2 retries", { maximumRetryAttempts: -2 }, "maximumRetryAttempts must be a whole number from -1 to 10000; got -2"],
-    ["a record age of 59 s", { maximumRecordAgeSeconds: 59 }, "maximumRecordAgeSeconds must be a whole number from 60 to 604800 seconds, or -1; got 59"],
-    ["a record age of 604801 s", { maximumRecordAgeSeconds: 604801 }, "got 604801"],
+    ["a mapping option out of range", { batchSize: 0 }, "batchSize must be a whole number from 1 to 10000 records; got 0"],
     ["AT_TIMESTAMP without a time", { startingPosition: StartingPosition.AT_TIMESTAMP }, "startingPositionTimestamp is required when startingPosition is AT_TIMESTAMP"],
-    ["a bad timestamp", { startingPosition: StartingPosition.AT_TIMESTAMP, startingPositionTimestamp: "yesterday" }, 'startingPositionTimestamp must be an RFC 3339 time such as 2026-01-31T12:00:00Z; got "yesterday"'],
-    ["a timestamp with LATEST", { startingPosition: StartingPosition.LATEST, startingPositionTimestamp: "2026-01-31T12:00:00Z" }, "startingPositionTimestamp applies to AT_TIMESTAMP only; startingPosition is LATEST"],
-    ["a filter that is not JSON", { filterPatterns: ["{nope"] }, 'filterPatterns[0] must be a JSON event pattern; got "{nope"'],
-    ["six filters", { filterPatterns: Array(6).fill("{}") }, "filterPatterns may hold at most 5 patterns; got 6"],
-    ["a queue retention of 30 s", { failureQueueRetentionSeconds: 30 }, "failureQueueRetentionSeconds must be a whole number from 60 to 1209600 seconds; got 30"],
+    ["a queue retention of 30 s", { failureQueueRetentionPeriod: Duration.seconds(30) }, "test/Consumer/FailureQueue: retentionPeriod must be a whole number from 60 to 1209600 seconds; got 30 (30 seconds)"],
+    ["a 0 s iterator-age threshold", { iteratorAgeAlarmThreshold: Duration.seconds(0) }, "test/Consumer: iteratorAgeAlarmThreshold must be a whole number from 1 to 604800 seconds; got 0 (0 seconds)"],
   ])("rejects %s", (_label, props, message) => {
     expect(() => build(props as never)).toThrow(message);
   });
@@ -182,5 +184,76 @@ describe("StreamConsumer with existing resources", () => {
     ["a table ARN that is not one", () => EventTable.fromTableAttributes(newStack().stack, "T", { tableArn: "table/x" }), 'tableArn must be a DynamoDB table ARN; got "table/x"'],
   ])("rejects %s", (_label, make, message) => {
     expect(make).toThrow(message);
+  });
+});
+
+describe("StreamConsumer with your own handler", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "my-consumer-"));
+  const entry = path.join(dir, "index.ts");
+  fs.writeFileSync(entry, 'export const handler = async () => ({ batchItemFailures: [], marker: "my-own-consumer" });\n');
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("deploys the bundle of the given entry, with the table environment, grants and mapping of the built-in one", () => {
+    const { consumer, json } = build({ entry });
+    const fn = onlyResource(json, "aws_lambda_function");
+    expect(fs.readFileSync(path.join(consumer.function.bundleDir, "index.js"), "utf8")).toContain("my-own-consumer");
+    expect(fn.filename).toMatch(new RegExp(`/${path.basename(dir)}-[0-9a-f]{8}\\.zip$`));
+    expect(fn.source_code_hash).toBe(createHash("sha256").update(fs.readFileSync(bundleZipPath(consumer.function.bundleDir))).digest("base64"));
+    expect(fn.description).toBeUndefined(); // the built-in handler's description would not be true of it
+    expect(fn.environment.variables).toMatchObject({ TABLE_NAME: "events", PARTITION_KEY: "eventId", POWERTOOLS_SERVICE_NAME: "stream-consumer" });
+    expect(policyOf(onlyResource(json, "aws_iam_role_policy")).Statement).toContainEqual({
+      Effect: "Allow",
+      Action: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:PutItem"],
+      Resource: ref(json, "aws_dynamodb_table"),
+    });
+    expect(onlyResource(json, "aws_lambda_event_source_mapping").function_response_types).toEqual(["ReportBatchItemFailures"]);
+  });
+
+  it("lets the function's environment name the Powertools service", () => {
+    const vars = onlyResource(build({ entry, function: { functionName: "consumer", environment: { POWERTOOLS_SERVICE_NAME: "orders" } } }).json, "aws_lambda_function").environment.variables;
+    expect(vars.POWERTOOLS_SERVICE_NAME).toBe("orders");
+  });
+});
+
+describe("StreamConsumer with an existing failure queue", () => {
+  const QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:shared-failures";
+
+  it("creates no queue, sends failures to the given one, and may send to it", () => {
+    const { stack } = newStack();
+    const stream = new DataStream(stack, "Stream", { streamName: "events", alarms: false });
+    const table = new EventTable(stack, "Table", { tableName: "events", alarms: false });
+    const failureQueue = Queue.fromQueueArn(stack, "Failures", QUEUE_ARN);
+    const consumer = new StreamConsumer(stack, "Consumer", { stream, table, failureQueue, function: { functionName: "consumer" } });
+    const json = synth(stack);
+    expect(resourcesOf(json, "aws_sqs_queue")).toEqual({});
+    expect(onlyResource(json, "aws_lambda_event_source_mapping").destination_config).toEqual({ on_failure: { destination_arn: QUEUE_ARN } });
+    expect(policyOf(onlyResource(json, "aws_iam_role_policy")).Statement).toContainEqual({ Effect: "Allow", Action: "sqs:SendMessage", Resource: QUEUE_ARN });
+    expect([consumer.failureQueueArn, consumer.failureQueueUrl]).toEqual([QUEUE_ARN, "https://sqs.eu-west-1.amazonaws.com/123456789012/shared-failures"]);
+    const depthAlarm = Object.values(resourcesOf(json, "aws_cloudwatch_metric_alarm")).find((a) => a.namespace === "AWS/SQS");
+    expect(depthAlarm.dimensions).toEqual({ QueueName: "shared-failures" });
+  });
+
+  it("grants the existing queue's customer key too", () => {
+    const { stack } = newStack();
+    const stream = new DataStream(stack, "Stream", { streamName: "events", alarms: false });
+    const table = new EventTable(stack, "Table", { tableName: "events", alarms: false });
+    const encryptionKey = EncryptionKey.fromKeyArn("arn:aws:kms:eu-west-1:123456789012:key/f");
+    new StreamConsumer(stack, "Consumer", { stream, table, failureQueue: Queue.fromQueueArn(stack, "Failures", QUEUE_ARN, { encryptionKey }) });
+    const statements = policyOf(onlyResource(synth(stack), "aws_iam_role_policy")).Statement;
+    expect(statements).toContainEqual({ Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: "arn:aws:kms:eu-west-1:123456789012:key/f" });
+  });
+
+  it.each([
+    ["a name", { failureQueueName: "x" }],
+    ["a retention period", { failureQueueRetentionPeriod: Duration.days(1) }],
+    ["a key", { failureQueueEncryptionKey: EncryptionKey.fromKeyArn("arn:aws:kms:eu-west-1:123456789012:key/f") }],
+  ])("rejects %s for the queue it does not create", (_label, props) => {
+    const { stack } = newStack();
+    const stream = new DataStream(stack, "Stream", { alarms: false });
+    const table = new EventTable(stack, "Table", { alarms: false });
+    const failureQueue = Queue.fromQueueArn(stack, "Failures", QUEUE_ARN);
+    expect(() => new StreamConsumer(stack, "Consumer", { stream, table, failureQueue, ...props })).toThrow(
+      "test/Consumer: failureQueueRetentionPeriod, failureQueueName and failureQueueEncryptionKey configure the queue this construct creates; drop them when giving failureQueue",
+    );
   });
 });

@@ -65,7 +65,7 @@ function stacksUnderTest(): Record<string, any> {
     namePrefix: "max",
     stream: { encryption: StreamEncryption.CUSTOMER_MANAGED },
     table: { encryption: TableEncryption.CUSTOMER_MANAGED },
-    consumer: { failureQueueEncryptionKey: key },
+    consumer: { failureQueueEncryptionKey: key, enhancedFanOut: true },
     api: { usagePlan: { apiKeyNames: ["partner"] } },
     archives: [{ destination: { encryptionKey: key, s3Backup: {}, processor: { function: processor } } }],
     producer: { mode: ProducerAccessMode.ASSUME_ROLE, trustedAccountId: "444455556666", externalId: "ext-1" },

@@ -1,4 +1,5 @@
 import { DataStream, EventTable, ProducerAccessMode, SecureBucket, StreamingIngestPipeline, StreamMode } from "../../../modules";
+import { Queue } from "../../../modules";
 import { newStack, onlyResource, resourcesOf, synth } from "../../helpers/synth";
 
 function build(props: Partial<ConstructorParameters<typeof StreamingIngestPipeline>[2]> = {}) {
@@ -78,6 +79,16 @@ describe("StreamingIngestPipeline", () => {
       extended_s3_configuration: expect.objectContaining({ bucket_arn: "arn:aws:s3:::legacy-archive" }),
     });
     expect(json.output.Pipe_api_credentials_secret_arn.value).toBe(secretArn);
+  });
+
+  it("sends the consumer's failures to an existing queue, creating none, and outputs its URL", () => {
+    const { stack } = newStack();
+    const failureQueue = Queue.fromQueueArn(stack, "Failures", "arn:aws:sqs:eu-west-1:123456789012:shared-failures");
+    new StreamingIngestPipeline(stack, "Pipe", { namePrefix: "acme", consumer: { failureQueue } });
+    const json = synth(stack) as any;
+    expect(resourcesOf(json, "aws_sqs_queue")).toEqual({});
+    expect(onlyResource(json, "aws_lambda_event_source_mapping").destination_config.on_failure.destination_arn).toBe("arn:aws:sqs:eu-west-1:123456789012:shared-failures");
+    expect(json.output.Pipe_failure_queue_url.value).toBe("https://sqs.eu-west-1.amazonaws.com/123456789012/shared-failures");
   });
 
   it("archives to several delivery streams from the one stream", () => {
