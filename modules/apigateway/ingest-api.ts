@@ -1,62 +1,54 @@
 import { createHash } from "crypto";
-import { IResolveContext, Lazy, TerraformOutput, TerraformResource } from "cdktf";
+import { dependable, IResolveContext, Lazy, TerraformOutput, TerraformResource } from "cdktf";
 import { Construct } from "constructs";
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
 import { ApiGatewayResource } from "@cdktf/provider-aws/lib/api-gateway-resource";
-import { ApiGatewayMethod } from "@cdktf/provider-aws/lib/api-gateway-method";
-import { ApiGatewayMethodResponse } from "@cdktf/provider-aws/lib/api-gateway-method-response";
-import { ApiGatewayIntegration } from "@cdktf/provider-aws/lib/api-gateway-integration";
-import { ApiGatewayIntegrationResponse } from "@cdktf/provider-aws/lib/api-gateway-integration-response";
 import { ApiGatewayModel } from "@cdktf/provider-aws/lib/api-gateway-model";
 import { ApiGatewayRequestValidator } from "@cdktf/provider-aws/lib/api-gateway-request-validator";
 import { ApiGatewayAuthorizer } from "@cdktf/provider-aws/lib/api-gateway-authorizer";
 import { ApiGatewayGatewayResponse } from "@cdktf/provider-aws/lib/api-gateway-gateway-response";
 import { ApiGatewayDeployment } from "@cdktf/provider-aws/lib/api-gateway-deployment";
 import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
-import { ApiGatewayMethodSettings } from "@cdktf/provider-aws/lib/api-gateway-method-settings";
 import { ApiGatewayAccount } from "@cdktf/provider-aws/lib/api-gateway-account";
 import { ApiGatewayUsagePlan } from "@cdktf/provider-aws/lib/api-gateway-usage-plan";
 import { ApiGatewayApiKey } from "@cdktf/provider-aws/lib/api-gateway-api-key";
 import { ApiGatewayUsagePlanKey } from "@cdktf/provider-aws/lib/api-gateway-usage-plan-key";
 import { AwsEnvironment } from "../core/aws-environment";
-import { Duration } from "../core/duration";
 import { BasicAuthSecret, BasicAuthSecretProps } from "../secretsmanager/basic-auth-secret";
-import { IGrantable } from "../iam/policy-statement";
+import { Duration } from "../core/duration";
+import { IDataStream } from "../kinesis/data-stream";
 import { LogGroup } from "../cloudwatch/log-group";
-import { Metric, MetricOptions } from "../cloudwatch/metric";
+import { Metric, MetricFactory, metricFactory, MetricOptions, Statistic } from "../cloudwatch/metric";
 import { NodejsFunction, NodejsFunctionProps } from "../lambda/nodejs-function";
 import { PolicyStatement } from "../iam/policy-statement";
 import { Role, Trust } from "../iam/role";
+import { addOutput } from "../core/outputs";
 import { uniqueName } from "../core/naming";
 import { skipCheckov } from "../core/checkov";
-import { validateOneOf, validatePattern, validateRange, ValidationError } from "../core/validation";
-
-/** A stream the API may write to (e.g. `DataStream`). */
-export interface IIngestStream {
-  readonly streamName: string;
-  grantWrite(grantee: IGrantable): void;
-}
+import { validateDuration, validateOneOf, validatePattern, validateRange, ValidationError } from "../core/validation";
+import { KinesisPutRecordRoute, KinesisPutRecordsRoute } from "./kinesis-routes";
+import { ALL_METHODS, BURST_LIMIT_RANGE, createMethodSettings, RATE_LIMIT_RANGE, ThrottleSettings, validateThrottleSettings } from "./method-settings";
 
 export interface UsagePlanProps {
   /** Names of the API keys to create (one per client); requests then need `x-api-key`. */
   readonly apiKeyNames: string[];
   /** Requests per second and burst per key. @default the stage throttling */
-  readonly throttle?: { rateLimit: number; burstLimit: number };
+  readonly throttle?: ThrottleSettings;
   /** Requests per period per key. @default none */
   readonly quota?: { limit: number; period: "DAY" | "WEEK" | "MONTH" };
 }
 
 export interface IngestApiProps {
   /** The streams clients may write to, addressed by name in the path. At least one. */
-  readonly streams: IIngestStream[];
+  readonly streams: IDataStream[];
   /** @default a deterministic name from the construct path */
   readonly apiName?: string;
   /** Stage name, `[a-zA-Z0-9_]{1,128}`. @default "prod" */
   readonly stageName?: string;
-  /** Seconds API Gateway caches an authorizer decision per Authorization header, 0–3600 (0 = none). @default 300 */
-  readonly authorizerResultTtlSeconds?: number;
-  /** Seconds the authorizer caches the secret per container, 0–3600. @default authorizerResultTtlSeconds */
-  readonly secretMaxAgeSeconds?: number;
+  /** How long API Gateway caches an authorizer decision per Authorization header, 0–3600 s (0 = none). @default Duration.minutes(5) */
+  readonly authorizerResultsCacheTtl?: Duration;
+  /** How long the authorizer caches the secret per container, 0–3600 s. @default authorizerResultsCacheTtl */
+  readonly secretMaxAge?: Duration;
   /** The Basic-auth credentials secret (created with a random password unless existingSecretArn). @default created */
   readonly credentials?: BasicAuthSecretProps;
   /** Steady-state requests per second across the stage, 1–10,000. @default 100 */
@@ -74,8 +66,25 @@ export interface IngestApiProps {
   readonly usagePlan?: UsagePlanProps;
   /** Authorizer function settings. @default 256 MB, 10 s */
   readonly authorizerFunction?: Omit<NodejsFunctionProps, "entry" | "environment">;
-  /** Emit the endpoint URL (and API key ids) as outputs. @default true */
+  /** Emit the endpoint URL, the secret ARN and (with a usage plan) the API keys as outputs. @default true */
   readonly outputs?: boolean;
+}
+
+/** A JSON model request bodies are validated against. */
+export interface RequestModel {
+  /** The model's name in the API, `[A-Za-z0-9]{1,255}`; routes naming the same model share it. */
+  readonly name: string;
+  /** A JSON schema (draft-04). */
+  readonly schema: object;
+}
+
+/** A route of an `IngestApi`, e.g. `KinesisPutRecordRoute`: added with `api.addRoute(route)`. */
+export interface IIngestRoute {
+  /**
+   * Creates the route's method, integration and responses in the API's scope (paths and models
+   * through `api.resourceForPath` and `api.addModel`); returns them, for the redeploy hash.
+   */
+  bind(api: IngestApi): TerraformResource[];
 }
 
 /** JSON bodies for every error API Gateway itself returns. */
@@ -92,120 +101,92 @@ const GATEWAY_RESPONSES: Array<[type: string, status: string, error: string, mes
 
 const JSON_CT = "application/json";
 
-/**
- * `$util.escapeJavaScript` escapes `'` as `\'`, which is not valid JSON; AWS's documented remedy
- * is this replaceAll after it (a Java regex: a backslash followed by a quote).
- */
-const UNESCAPE_QUOTE = `.replaceAll("\\\\'","'")`;
+/** The stage metrics with helpers of their own: CloudWatch name, and the statistic that reads it. */
+const STAGE_METRICS = {
+  clientError: ["4XXError", "Sum"],
+  serverError: ["5XXError", "Sum"],
+  latency: ["Latency", "Average"],
+  count: ["Count", "Sum"],
+} as const satisfies Record<string, readonly [string, Statistic]>;
 
-/**
- * Kinesis answers errors with HTTP 400 and a `__type`; map each to its own status and a JSON
- * body. AccessDenied means the stream exists but is not bound to this API (the role may write
- * only to bound streams), and is reported exactly like a stream that does not exist.
- */
-const KINESIS_ERROR_TEMPLATE = `#set($type = "$input.path('$.__type')")
-#set($message = "$input.path('$.message')")
-#if($type.contains("ProvisionedThroughputExceeded") || $type.contains("LimitExceeded") || $type.contains("KMSThrottling"))
-#set($context.responseOverride.status = 429)
-{"error":"Throttled","message":"The stream is at capacity; retry with backoff","requestId":"$context.requestId"}
-#elseif($type.contains("ResourceNotFound") || $type.contains("AccessDenied"))
-#set($context.responseOverride.status = 404)
-{"error":"StreamNotFound","message":"No stream of that name is bound to this API","requestId":"$context.requestId"}
-#elseif($type.contains("ValidationException") && $message.contains("length less than or equal to"))
-#set($context.responseOverride.status = 413)
-{"error":"PayloadTooLarge","message":"A record exceeds the stream's size limit","requestId":"$context.requestId"}
-#else
-{"error":"BadRequest","message":"$util.escapeJavaScript($message)${UNESCAPE_QUOTE}","requestId":"$context.requestId"}
-#end`;
-
-const UPSTREAM_ERROR_TEMPLATE = `{"error":"UpstreamError","message":"The stream service failed; retry with backoff","requestId":"$context.requestId"}`;
-
-/** An event: a JSON object whose `eventId` (the partition key and the table key) the consumer accepts. */
-const EVENT_OBJECT = {
-  type: "object",
-  required: ["eventId"],
-  // 256: the longest partition key Kinesis accepts (the eventId is the partition key).
-  properties: { eventId: { type: "string", minLength: 1, maxLength: 256 } },
+/** Construct ids the built-in routes' path resources were first released with: their addresses are pinned. */
+const PINNED_RESOURCE_IDS: Record<string, string> = {
+  "/submit": "Submit",
+  "/submit/{streamName}": "SubmitStream",
+  "/submit/{streamName}/{eventId}": "SubmitEvent",
+  "/streams": "Streams",
+  "/streams/{streamName}": "StreamsStream",
+  "/streams/{streamName}/records": "StreamRecords",
 };
 
-export const SUBMIT_SCHEMA = { $schema: "http://json-schema.org/draft-04/schema#", title: "Event", ...EVENT_OBJECT };
+const RESOURCE_PATH = /^(\/([A-Za-z0-9._-]+|\{[A-Za-z0-9_]+\}))+$/;
 
-export const BATCH_SCHEMA = {
-  $schema: "http://json-schema.org/draft-04/schema#",
-  title: "EventBatch",
-  type: "object",
-  required: ["records"],
-  additionalProperties: false,
-  properties: {
-    records: {
-      type: "array",
-      minItems: 1,
-      maxItems: 500,
-      items: {
-        type: "object",
-        required: ["data"],
-        additionalProperties: false,
-        properties: { data: EVENT_OBJECT },
-      },
-    },
-  },
+/** What the access log records of each request (JSON, one line per request). */
+const ACCESS_LOG_FORMAT = {
+  requestId: "$context.requestId",
+  ip: "$context.identity.sourceIp",
+  requestTime: "$context.requestTime",
+  httpMethod: "$context.httpMethod",
+  resourcePath: "$context.resourcePath",
+  status: "$context.status",
+  protocol: "$context.protocol",
+  responseLength: "$context.responseLength",
+  latencyMs: "$context.responseLatency",
+  integrationStatus: "$context.integration.status",
+  integrationLatencyMs: "$context.integration.latency",
+  principal: "$context.authorizer.principalId",
+  authorizerError: "$context.authorizer.error",
+  errorMessage: "$context.error.message",
+  apiKeyId: "$context.identity.apiKeyId",
 };
 
 /**
  * A regional REST API in front of Kinesis, behind HTTP Basic auth checked by a Lambda REQUEST
- * authorizer:
- * - `POST /submit/{streamName}/{eventId}`: the body (a JSON event with `eventId`) becomes one
- *   record, partition key `eventId`;
- * - `POST /streams/{streamName}/records`: `{ "records": [{ "data": {…} }] }`, up to 500, via
- *   PutRecords, each partitioned by its `data.eventId`.
- * Requests go straight to Kinesis (no Lambda in the data path), with an API role that may only
- * PutRecord/PutRecords on the bound streams.
+ * authorizer. Its routes are route objects; two are built in:
+ * - `POST /submit/{streamName}/{eventId}` (`KinesisPutRecordRoute`): the body (a JSON event with
+ *   `eventId`) becomes one record, partition key `eventId`;
+ * - `POST /streams/{streamName}/records` (`KinesisPutRecordsRoute`): `{ "records": [{ "data": {…} }] }`,
+ *   up to 500, via PutRecords, each partitioned by its `data.eventId`.
+ * `addRoute` adds more. Requests go straight to Kinesis (no Lambda in the data path), with an API
+ * role that may only PutRecord/PutRecords on the bound streams.
  */
 export class IngestApi extends Construct {
   readonly api: ApiGatewayRestApi;
+  readonly deployment: ApiGatewayDeployment;
   readonly stage: ApiGatewayStage;
   readonly authorizerFunction: NodejsFunction;
+  readonly authorizer: ApiGatewayAuthorizer;
+  /** Validates every route's body against its model and its path parameters. */
+  readonly requestValidator: ApiGatewayRequestValidator;
   readonly credentials: BasicAuthSecret;
+  /** The role API Gateway writes to Kinesis with. */
   readonly apiRole: Role;
   readonly accessLogGroup: LogGroup;
   readonly apiKeys: ApiGatewayApiKey[] = [];
+  /** Whether every route requires an API key (with a usage plan). */
+  readonly apiKeyRequired: boolean;
   /** The stage's invoke URL, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com/prod`. */
   readonly url: string;
   readonly apiName: string;
   readonly stageName: string;
+  private readonly stageMetric: MetricFactory;
+  private readonly apiKeyNames: string[] = [];
+  private readonly resourcesByPath = new Map<string, ApiGatewayResource>();
+  private readonly models = new Map<string, { model: ApiGatewayModel; schema: string }>();
+  /** The routes' methods, integrations and responses. */
+  private readonly routeParts: TerraformResource[] = [];
+  private readonly gatewayResponses: TerraformResource[] = [];
 
   constructor(scope: Construct, id: string, props: IngestApiProps) {
     super(scope, id);
-    if (props.streams.length === 0) throw new ValidationError(this, "streams must name at least one stream; got none");
-    const stageName = props.stageName ?? "prod";
-    validatePattern(this, "stageName", props.stageName, /^[a-zA-Z0-9_]{1,128}$/, "1–128 characters of [a-zA-Z0-9_]");
-    validatePattern(this, "apiName", props.apiName, /^.{1,1024}$/, "1–1024 characters");
-    validateRange(this, "authorizerResultTtlSeconds", props.authorizerResultTtlSeconds, { min: 0, max: 3600, unit: "seconds" });
-    validateRange(this, "secretMaxAgeSeconds", props.secretMaxAgeSeconds, { min: 0, max: 3600, unit: "seconds" });
-    validateRange(this, "throttlingRateLimit", props.throttlingRateLimit, { min: 1, max: 10000, unit: "requests/s" });
-    validateRange(this, "throttlingBurstLimit", props.throttlingBurstLimit, { min: 1, max: 5000, unit: "requests" });
-    if (props.usagePlan) {
-      const plan = props.usagePlan;
-      if (plan.apiKeyNames.length === 0) throw new ValidationError(this, "usagePlan.apiKeyNames must name at least one key; got none");
-      plan.apiKeyNames.forEach((n, i) => validatePattern(this, `usagePlan.apiKeyNames[${i}]`, n, /^[A-Za-z0-9_.-]{1,128}$/, "1–128 characters of [A-Za-z0-9_.-]"));
-      if (plan.throttle) {
-        validateRange(this, "usagePlan.throttle.rateLimit", plan.throttle.rateLimit, { min: 1, max: 10000, unit: "requests/s" });
-        validateRange(this, "usagePlan.throttle.burstLimit", plan.throttle.burstLimit, { min: 1, max: 5000, unit: "requests" });
-      }
-      if (plan.quota) {
-        validateRange(this, "usagePlan.quota.limit", plan.quota.limit, { min: 1, max: 2147483647, unit: "requests" });
-        validateOneOf(this, "usagePlan.quota.period", plan.quota.period, ["DAY", "WEEK", "MONTH"]);
-      }
-    }
-    const names = props.streams.map((s) => s.streamName);
-    if (new Set(names).size !== names.length) throw new ValidationError(this, `streams must be distinct; got ${names.join(", ")}`);
-
-    const ttl = props.authorizerResultTtlSeconds ?? 300;
-    this.stageName = stageName;
+    this.validateProps(props);
+    const resultsCacheTtl = validateDuration(this, "authorizerResultsCacheTtl", props.authorizerResultsCacheTtl, "seconds", { min: 0, max: 3600 }) ?? 300;
+    const secretMaxAge = validateDuration(this, "secretMaxAge", props.secretMaxAge, "seconds", { min: 0, max: 3600 }) ?? resultsCacheTtl;
+    this.stageName = props.stageName ?? "prod";
     this.apiName = props.apiName ?? uniqueName(this, 128);
-    const { region, accountId, partition } = AwsEnvironment.of(this);
+    this.apiKeyRequired = props.usagePlan !== undefined;
+    this.stageMetric = metricFactory("AWS/ApiGateway", { ApiName: this.apiName, Stage: this.stageName });
 
-    // --- API, credentials and authorizer ---------------------------------------------------
     this.api = new ApiGatewayRestApi(this, "Api", {
       name: this.apiName,
       description: "Streaming ingest: HTTPS + Basic auth into Kinesis",
@@ -214,132 +195,238 @@ export class IngestApi extends Construct {
       lifecycle: { createBeforeDestroy: true },
     });
     this.credentials = new BasicAuthSecret(this, "Credentials", props.credentials);
-    this.authorizerFunction = new NodejsFunction(this, "Authorizer", {
+    this.authorizerFunction = this.createAuthorizerFunction(props.authorizerFunction, secretMaxAge);
+    this.authorizer = this.createAuthorizer(resultsCacheTtl);
+    this.apiRole = this.createKinesisRole(props.streams);
+    this.requestValidator = new ApiGatewayRequestValidator(this, "BodyValidator", {
+      restApiId: this.api.id,
+      name: "body-and-parameters",
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    const accountSettings = this.createAccountSettings(props.manageAccountCloudWatchRole ?? true);
+    this.accessLogGroup = new LogGroup(this, "AccessLogs", {
+      logGroupName: `/aws/apigateway/${this.apiName}/${this.stageName}/access`,
+      retentionDays: props.accessLogRetentionDays,
+    });
+    this.deployment = this.createDeployment();
+    this.stage = this.createStage(accountSettings, {
+      rateLimit: props.throttlingRateLimit ?? 100,
+      burstLimit: props.throttlingBurstLimit ?? 200,
+    });
+    this.url = this.stage.invokeUrl;
+
+    this.addRoute(new KinesisPutRecordRoute({ idPrefix: "Submit", path: "/submit/{streamName}/{eventId}" }));
+    this.addRoute(new KinesisPutRecordsRoute({ idPrefix: "PutRecords", path: "/streams/{streamName}/records" }));
+    this.addGatewayResponses();
+    if (props.usagePlan) this.addUsagePlan(props.usagePlan);
+    if (props.outputs ?? true) this.addOutputs(id);
+  }
+
+  /** Adds a route (e.g. a `KinesisPutRecordRoute`); a change to any route redeploys the stage. */
+  addRoute(route: IIngestRoute): void {
+    this.routeParts.push(...route.bind(this));
+    this.shapeChanged();
+  }
+
+  /** The resource at `path` (e.g. `/orders/{eventId}`), created with any missing parents. */
+  resourceForPath(path: string): ApiGatewayResource {
+    validatePattern(this, "path", path, RESOURCE_PATH, "/-separated parts of [A-Za-z0-9._-] or {name}");
+    const existing = this.resourcesByPath.get(path);
+    if (existing) return existing;
+    const parentPath = path.slice(0, path.lastIndexOf("/"));
+    const parentId = parentPath === "" ? this.api.rootResourceId : this.resourceForPath(parentPath).id;
+    const resource = new ApiGatewayResource(this, PINNED_RESOURCE_IDS[path] ?? `Resource${path.replace(/\//g, "-")}`, {
+      restApiId: this.api.id,
+      parentId,
+      pathPart: path.slice(path.lastIndexOf("/") + 1),
+    });
+    this.resourcesByPath.set(path, resource);
+    this.shapeChanged();
+    return resource;
+  }
+
+  /** The API's model of that name: created on first use; a second use must give the same schema. */
+  addModel(model: RequestModel): ApiGatewayModel {
+    validatePattern(this, "model name", model.name, /^[A-Za-z0-9]{1,255}$/, "1–255 characters of [A-Za-z0-9]");
+    const schema = JSON.stringify(model.schema);
+    const existing = this.models.get(model.name);
+    if (existing && existing.schema !== schema) {
+      throw new ValidationError(this, `model ${model.name} is already defined with another schema; give this one another name`);
+    }
+    if (existing) return existing.model;
+    const created = new ApiGatewayModel(this, `${model.name}Model`, { restApiId: this.api.id, name: model.name, contentType: JSON_CT, schema });
+    this.models.set(model.name, { model: created, schema });
+    this.shapeChanged();
+    return created;
+  }
+
+  /**
+   * The usage plan's API keys as one sensitive output, `{ <key name>: <key value> }`, named `name`
+   * in Terraform: the API's own, or (with `outputs: false`) its owner's. None without a usage plan.
+   */
+  addApiKeysOutput(scope: Construct, id: string, name: string): TerraformOutput | undefined {
+    if (this.apiKeys.length === 0) return undefined;
+    return addOutput(scope, id, name, {
+      value: Object.fromEntries(this.apiKeys.map((key, i) => [this.apiKeyNames[i], key.value])),
+      description: "API key per client of the usage plan (send as x-api-key)",
+      sensitive: true,
+    });
+  }
+
+  /** Any AWS/ApiGateway metric of this stage (Sum unless told). */
+  metric(metricName: string, options?: MetricOptions): Metric {
+    return this.stageMetric(metricName, "Sum", options);
+  }
+
+  /** Client errors, 4xx (Sum). */
+  metricClientError(options?: MetricOptions): Metric {
+    return this.stageMetric(...STAGE_METRICS.clientError, options);
+  }
+
+  /** Server errors, 5xx (Sum). */
+  metricServerError(options?: MetricOptions): Metric {
+    return this.stageMetric(...STAGE_METRICS.serverError, options);
+  }
+
+  /** End-to-end latency, ms (Average). */
+  metricLatency(options?: MetricOptions): Metric {
+    return this.stageMetric(...STAGE_METRICS.latency, options);
+  }
+
+  /** Requests (Sum). */
+  metricCount(options?: MetricOptions): Metric {
+    return this.stageMetric(...STAGE_METRICS.count, options);
+  }
+
+  private validateProps(props: IngestApiProps): void {
+    if (props.streams.length === 0) throw new ValidationError(this, "streams must name at least one stream; got none");
+    const names = props.streams.map((s) => s.streamName);
+    if (new Set(names).size !== names.length) throw new ValidationError(this, `streams must be distinct; got ${names.join(", ")}`);
+    validatePattern(this, "stageName", props.stageName, /^[a-zA-Z0-9_]{1,128}$/, "1–128 characters of [a-zA-Z0-9_]");
+    validatePattern(this, "apiName", props.apiName, /^.{1,1024}$/, "1–1024 characters");
+    validateRange(this, "throttlingRateLimit", props.throttlingRateLimit, RATE_LIMIT_RANGE);
+    validateRange(this, "throttlingBurstLimit", props.throttlingBurstLimit, BURST_LIMIT_RANGE);
+    const plan = props.usagePlan;
+    if (!plan) return;
+    if (plan.apiKeyNames.length === 0) throw new ValidationError(this, "usagePlan.apiKeyNames must name at least one key; got none");
+    plan.apiKeyNames.forEach((n, i) => validatePattern(this, `usagePlan.apiKeyNames[${i}]`, n, /^[A-Za-z0-9_.-]{1,128}$/, "1–128 characters of [A-Za-z0-9_.-]"));
+    validateThrottleSettings(this, "usagePlan.throttle", plan.throttle);
+    if (plan.quota) {
+      validateRange(this, "usagePlan.quota.limit", plan.quota.limit, { min: 1, max: 2147483647, unit: "requests" });
+      validateOneOf(this, "usagePlan.quota.period", plan.quota.period, ["DAY", "WEEK", "MONTH"]);
+    }
+  }
+
+  /** The Basic-auth authorizer function, which may read only the credentials secret. */
+  private createAuthorizerFunction(props: IngestApiProps["authorizerFunction"], secretMaxAgeSeconds: number): NodejsFunction {
+    const fn = new NodejsFunction(this, "Authorizer", {
       description: "Basic-auth REQUEST authorizer of the ingest API",
       timeout: Duration.seconds(10),
-      ...props.authorizerFunction,
+      ...props,
       entry: "authorizer",
       environment: {
         SECRET_ID: this.credentials.secretArn,
-        SECRET_MAX_AGE_SECONDS: String(props.secretMaxAgeSeconds ?? ttl),
+        SECRET_MAX_AGE_SECONDS: String(secretMaxAgeSeconds),
         POWERTOOLS_SERVICE_NAME: "authorizer",
         POWERTOOLS_METRICS_NAMESPACE: "StreamingIngest",
         POWERTOOLS_LOGGER_LOG_EVENT: "false",
       },
     });
-    this.credentials.grantRead(this.authorizerFunction);
-    skipCheckov(this.authorizerFunction.resource, "CKV_AWS_116", "Invoked synchronously by API Gateway: there are no asynchronous invocations to dead-letter");
-    if (props.authorizerFunction?.reservedConcurrentExecutions === undefined) {
-      skipCheckov(this.authorizerFunction.resource, "CKV_AWS_115", "Bounded by the stage throttling and the authorizer result cache; reserving it would only take capacity from the account pool");
+    this.credentials.grantRead(fn);
+    skipCheckov(fn.resource, "CKV_AWS_116", "Invoked synchronously by API Gateway: there are no asynchronous invocations to dead-letter");
+    if (props?.reservedConcurrentExecutions === undefined) {
+      skipCheckov(fn.resource, "CKV_AWS_115", "Bounded by the stage throttling and the authorizer result cache; reserving it would only take capacity from the account pool");
     }
+    return fn;
+  }
+
+  /** The REQUEST authorizer on the Authorization header; only it may invoke the function. */
+  private createAuthorizer(resultsCacheTtlSeconds: number): ApiGatewayAuthorizer {
     const authorizer = new ApiGatewayAuthorizer(this, "BasicAuthorizer", {
       name: "basic-auth",
       restApiId: this.api.id,
       type: "REQUEST",
       identitySource: "method.request.header.Authorization",
       authorizerUri: this.authorizerFunction.resource.invokeArn,
-      authorizerResultTtlInSeconds: ttl,
+      authorizerResultTtlInSeconds: resultsCacheTtlSeconds,
     });
-    // Only this API's authorizer may invoke the function.
     this.authorizerFunction.allowInvokeFromService("ApiInvoke", "apigateway.amazonaws.com", `${this.api.executionArn}/authorizers/${authorizer.id}`);
+    return authorizer;
+  }
 
-    // --- The API's role into Kinesis: PutRecord/PutRecords on the bound streams, nothing else -----
-    this.apiRole = new Role(this, "KinesisRole", {
+  /** The API's role into Kinesis: PutRecord/PutRecords on the bound streams, nothing else. */
+  private createKinesisRole(streams: IDataStream[]): Role {
+    const role = new Role(this, "KinesisRole", {
       description: `API Gateway ${this.apiName} writes to its bound Kinesis streams`,
+      assumedBy: Trust.service("apigateway.amazonaws.com", { StringEquals: { "aws:SourceAccount": AwsEnvironment.of(this).accountId } }),
+    });
+    for (const stream of streams) stream.grantWrite(role);
+    return role;
+  }
+
+  /** The region's account-level CloudWatch role API Gateway logs through, when managed here. */
+  private createAccountSettings(manage: boolean): ApiGatewayAccount | undefined {
+    if (!manage) return undefined;
+    const { region, accountId, partition } = AwsEnvironment.of(this);
+    const cwRole = new Role(this, "CloudWatchRole", {
+      description: "API Gateway's account-level role for writing logs",
       assumedBy: Trust.service("apigateway.amazonaws.com", { StringEquals: { "aws:SourceAccount": accountId } }),
     });
-    for (const stream of props.streams) stream.grantWrite(this.apiRole);
+    // The account role serves every API in this account and region, so it is scoped to the
+    // region's log groups (access logs and API-Gateway-Execution-Logs_*), not to this API's.
+    cwRole.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: [
+          "logs:CreateLogGroup",
+          "logs:CreateLogStream",
+          "logs:DescribeLogGroups",
+          "logs:DescribeLogStreams",
+          "logs:PutLogEvents",
+          "logs:GetLogEvents",
+          "logs:FilterLogEvents",
+        ],
+        resources: [`arn:${partition}:logs:${region}:${accountId}:log-group:*`],
+      }),
+    );
+    return new ApiGatewayAccount(this, "AccountSettings", { cloudwatchRoleArn: cwRole.roleArn, dependsOn: cwRole.policyDependables });
+  }
 
-    // --- Routes ------------------------------------------------------------------------------
-    const validator = new ApiGatewayRequestValidator(this, "BodyValidator", {
+  private createDeployment(): ApiGatewayDeployment {
+    return new ApiGatewayDeployment(this, "Deployment", {
       restApiId: this.api.id,
-      name: "body-and-parameters",
-      validateRequestBody: true,
-      validateRequestParameters: true,
+      description: "Redeployed when any route, model, template or response changes",
+      // A hash of every part of the API's shape as configured here (paths, methods, templates,
+      // models, responses), routes added later included: any change makes a new deployment.
+      // Hashed at synth, not over the resources' state, so what the API merely reports back
+      // (empty lists and maps) never looks like a change and a second plan stays clean.
+      triggers: { redeployment: Lazy.stringValue({ produce: (context) => configurationHash(context, this.shape()) }) },
+      lifecycle: { createBeforeDestroy: true },
+      dependsOn: this.shape(),
     });
-    const model = (name: string, schema: object) =>
-      new ApiGatewayModel(this, `${name}Model`, { restApiId: this.api.id, name, contentType: JSON_CT, schema: JSON.stringify(schema) });
-    const submitModel = model("Event", SUBMIT_SCHEMA);
-    const batchModel = model("EventBatch", BATCH_SCHEMA);
+  }
 
-    const resource = (idPart: string, parentId: string, pathPart: string) =>
-      new ApiGatewayResource(this, idPart, { restApiId: this.api.id, parentId, pathPart });
-    const submit = resource("Submit", this.api.rootResourceId, "submit");
-    const submitStream = resource("SubmitStream", submit.id, "{streamName}");
-    const submitEvent = resource("SubmitEvent", submitStream.id, "{eventId}");
-    const streamsRes = resource("Streams", this.api.rootResourceId, "streams");
-    const streamRes = resource("StreamsStream", streamsRes.id, "{streamName}");
-    const recordsRes = resource("StreamRecords", streamRes.id, "records");
+  /** The stage: JSON access logs, X-Ray, ERROR-only execution logs and stage-wide throttling. */
+  private createStage(accountSettings: ApiGatewayAccount | undefined, throttle: ThrottleSettings): ApiGatewayStage {
+    const stage = new ApiGatewayStage(this, "Stage", {
+      restApiId: this.api.id,
+      deploymentId: this.deployment.id,
+      stageName: this.stageName,
+      xrayTracingEnabled: true,
+      accessLogSettings: { destinationArn: this.accessLogGroup.logGroupArn, format: JSON.stringify(ACCESS_LOG_FORMAT) },
+      dependsOn: accountSettings ? [accountSettings] : [],
+    });
+    createMethodSettings(this, "StageSettings", { restApiId: this.api.id, stageName: stage.stageName, methodPath: ALL_METHODS, throttle });
+    skipCheckov(stage, "CKV2_AWS_51", "Client certificates authenticate API Gateway to HTTP backends; the only backend here is Kinesis, called with SigV4 through the API's role");
+    skipCheckov(stage, "CKV_AWS_120", "Every route is a write (POST into Kinesis): cached responses would drop records");
+    skipCheckov(stage, "CKV2_AWS_29", "WAF is an account-level choice (rule sets, cost); requests already need Basic auth, pass JSON-schema validation and stage throttling. Associate a web ACL with the stage ARN if policy requires one");
+    return stage;
+  }
 
-    const escapedStream = `$util.escapeJavaScript($input.params('streamName'))${UNESCAPE_QUOTE}`;
-    // Size: Kinesis refuses a record over 1 MiB (mapped to 413), API Gateway a body over 10 MB (413 too).
-    const putRecordTemplate = `{"StreamName":"${escapedStream}","PartitionKey":"$util.escapeJavaScript($input.params('eventId'))${UNESCAPE_QUOTE}","Data":"$util.base64Encode($input.body)"}`;
-    const putRecordsTemplate = `{"StreamName":"${escapedStream}","Records":[#foreach($record in $input.path('$.records'))#set($i = $foreach.index)
-{"PartitionKey":"$util.escapeJavaScript($input.path("$.records[$i].data.eventId"))${UNESCAPE_QUOTE}","Data":"$util.base64Encode($input.json("$.records[$i].data"))"}#if($foreach.hasNext),#end#end]}`;
-    const routeParts: TerraformResource[] = [submit, submitStream, submitEvent, streamsRes, streamRes, recordsRes, submitModel, batchModel, validator, authorizer];
-    const addRoute = (name: string, res: ApiGatewayResource, params: string[], action: string, modelName: string, template: string, okTemplate: string) => {
-      const method = new ApiGatewayMethod(this, `${name}Method`, {
-        restApiId: this.api.id,
-        resourceId: res.id,
-        httpMethod: "POST",
-        authorization: "CUSTOM",
-        authorizerId: authorizer.id,
-        apiKeyRequired: props.usagePlan !== undefined,
-        requestValidatorId: validator.id,
-        requestModels: { [JSON_CT]: modelName },
-        requestParameters: Object.fromEntries(params.map((p) => [`method.request.path.${p}`, true])),
-      });
-      const integration = new ApiGatewayIntegration(this, `${name}Integration`, {
-        restApiId: this.api.id,
-        resourceId: res.id,
-        httpMethod: method.httpMethod,
-        type: "AWS",
-        integrationHttpMethod: "POST",
-        // From the provider's region, not a hard-coded one.
-        uri: `arn:${partition}:apigateway:${region}:kinesis:action/${action}`,
-        credentials: this.apiRole.roleArn,
-        passthroughBehavior: "NEVER",
-        requestParameters: { "integration.request.header.Content-Type": "'application/x-amz-json-1.1'" },
-        requestTemplates: { [JSON_CT]: template },
-      });
-      const responses: Array<[status: string, pattern: string | undefined, template: string]> = [
-        ["200", undefined, okTemplate],
-        ["400", "4\\d{2}", KINESIS_ERROR_TEMPLATE],
-        ["502", "5\\d{2}", UPSTREAM_ERROR_TEMPLATE],
-      ];
-      routeParts.push(method, integration);
-      for (const status of ["200", "400", "404", "413", "429", "502"]) {
-        routeParts.push(
-          new ApiGatewayMethodResponse(this, `${name}Response${status}`, {
-            restApiId: this.api.id,
-            resourceId: res.id,
-            httpMethod: method.httpMethod,
-            statusCode: status,
-            responseModels: { [JSON_CT]: "Empty" },
-          }),
-        );
-      }
-      for (const [status, pattern, responseTemplate] of responses) {
-        routeParts.push(
-          new ApiGatewayIntegrationResponse(this, `${name}Integration${status}`, {
-            restApiId: this.api.id,
-            resourceId: res.id,
-            httpMethod: method.httpMethod,
-            statusCode: status,
-            selectionPattern: pattern,
-            responseTemplates: { [JSON_CT]: responseTemplate },
-            dependsOn: [integration],
-          }),
-        );
-      }
-    };
-    addRoute("Submit", submitEvent, ["streamName", "eventId"], "PutRecord", submitModel.name, putRecordTemplate,
-      `{"sequenceNumber":"$input.path('$.SequenceNumber')","shardId":"$input.path('$.ShardId')"}`);
-    addRoute("PutRecords", recordsRes, ["streamName"], "PutRecords", batchModel.name, putRecordsTemplate,
-      `{"failedRecordCount":$input.path('$.FailedRecordCount'),"records":$input.json('$.Records')}`);
-
-    for (const [type, status, error, message] of GATEWAY_RESPONSES) {
-      routeParts.push(
+  /** JSON bodies for API Gateway's own errors, and a Basic challenge with 401. */
+  private addGatewayResponses(): void {
+    const responses = GATEWAY_RESPONSES.map(
+      ([type, status, error, message]) =>
         new ApiGatewayGatewayResponse(this, `Response${type}`, {
           restApiId: this.api.id,
           responseType: type,
@@ -349,110 +436,12 @@ export class IngestApi extends Construct {
           responseParameters:
             type === "UNAUTHORIZED" ? { "gatewayresponse.header.WWW-Authenticate": `'Basic realm="ingest", charset="UTF-8"'` } : undefined,
         }),
-      );
-    }
-
-    // --- Logging, deployment, stage ------------------------------------------------------------
-    const dependsOnAccount: TerraformResource[] = [];
-    if (props.manageAccountCloudWatchRole ?? true) {
-      const cwRole = new Role(this, "CloudWatchRole", {
-        description: "API Gateway's account-level role for writing logs",
-        assumedBy: Trust.service("apigateway.amazonaws.com", { StringEquals: { "aws:SourceAccount": accountId } }),
-      });
-      // The account role serves every API in this account and region, so it is scoped to the
-      // region's log groups (access logs and API-Gateway-Execution-Logs_*), not to this API's.
-      cwRole.addToPrincipalPolicy(
-        new PolicyStatement({
-          actions: [
-            "logs:CreateLogGroup",
-            "logs:CreateLogStream",
-            "logs:DescribeLogGroups",
-            "logs:DescribeLogStreams",
-            "logs:PutLogEvents",
-            "logs:GetLogEvents",
-            "logs:FilterLogEvents",
-          ],
-          resources: [`arn:${partition}:logs:${region}:${accountId}:log-group:*`],
-        }),
-      );
-      dependsOnAccount.push(
-        new ApiGatewayAccount(this, "AccountSettings", { cloudwatchRoleArn: cwRole.roleArn, dependsOn: cwRole.policyDependables }),
-      );
-    }
-    this.accessLogGroup = new LogGroup(this, "AccessLogs", {
-      logGroupName: `/aws/apigateway/${this.apiName}/${stageName}/access`,
-      retentionDays: props.accessLogRetentionDays,
-    });
-
-    const deployment = new ApiGatewayDeployment(this, "Deployment", {
-      restApiId: this.api.id,
-      description: "Redeployed when any route, model, template or response changes",
-      // A hash of every part of the API's shape as configured here (paths, methods, templates,
-      // models, responses): any change makes a new deployment. Hashed at synth, not over the
-      // resources' state, so what the API merely reports back (empty lists and maps) never
-      // looks like a change and a second plan stays clean.
-      triggers: { redeployment: Lazy.stringValue({ produce: (context) => configurationHash(context, routeParts) }) },
-      lifecycle: { createBeforeDestroy: true },
-      dependsOn: routeParts,
-    });
-    this.stage = new ApiGatewayStage(this, "Stage", {
-      restApiId: this.api.id,
-      deploymentId: deployment.id,
-      stageName,
-      xrayTracingEnabled: true,
-      accessLogSettings: {
-        destinationArn: this.accessLogGroup.logGroupArn,
-        format: JSON.stringify({
-          requestId: "$context.requestId",
-          ip: "$context.identity.sourceIp",
-          requestTime: "$context.requestTime",
-          httpMethod: "$context.httpMethod",
-          resourcePath: "$context.resourcePath",
-          status: "$context.status",
-          protocol: "$context.protocol",
-          responseLength: "$context.responseLength",
-          latencyMs: "$context.responseLatency",
-          integrationStatus: "$context.integration.status",
-          integrationLatencyMs: "$context.integration.latency",
-          principal: "$context.authorizer.principalId",
-          authorizerError: "$context.authorizer.error",
-          errorMessage: "$context.error.message",
-          apiKeyId: "$context.identity.apiKeyId",
-        }),
-      },
-      dependsOn: dependsOnAccount,
-    });
-    const stageSettings = new ApiGatewayMethodSettings(this, "StageSettings", {
-      restApiId: this.api.id,
-      stageName: this.stage.stageName,
-      methodPath: "*/*",
-      settings: {
-        metricsEnabled: true,
-        // ERROR only: INFO execution logs (and data tracing) would write request bodies and headers.
-        loggingLevel: "ERROR",
-        dataTraceEnabled: false,
-        throttlingRateLimit: props.throttlingRateLimit ?? 100,
-        throttlingBurstLimit: props.throttlingBurstLimit ?? 200,
-      },
-    });
-    skipCheckov(stageSettings, "CKV_AWS_225", "Every route is a write (POST into Kinesis): cached responses would drop records");
-    this.url = this.stage.invokeUrl;
-    skipCheckov(this.stage, "CKV2_AWS_51", "Client certificates authenticate API Gateway to HTTP backends; the only backend here is Kinesis, called with SigV4 through the API's role");
-    skipCheckov(this.stage, "CKV_AWS_120", "Every route is a write (POST into Kinesis): cached responses would drop records");
-    skipCheckov(this.stage, "CKV2_AWS_29", "WAF is an account-level choice (rule sets, cost); requests already need Basic auth, pass JSON-schema validation and stage throttling. Associate a web ACL with the stage ARN if policy requires one");
-
-    if (props.usagePlan) this.addUsagePlan(props.usagePlan, props.outputs ?? true);
-    if (props.outputs ?? true) {
-      const out = (suffix: string) => `${id.replace(/[^A-Za-z0-9_]/g, "_")}_${suffix}`;
-      new TerraformOutput(this, "UrlOutput", { value: this.url, description: "Ingest API endpoint (stage URL)" }).overrideLogicalId(out("url"));
-      new TerraformOutput(this, "SecretOutput", {
-        value: this.credentials.secretArn,
-        description: "Secrets Manager secret holding the Basic-auth username and password",
-      }).overrideLogicalId(out("credentials_secret_arn"));
-    }
+    );
+    this.gatewayResponses.push(...responses);
+    this.shapeChanged();
   }
 
-  private addUsagePlan(plan: UsagePlanProps, outputs: boolean): void {
+  private addUsagePlan(plan: UsagePlanProps): void {
     const usagePlan = new ApiGatewayUsagePlan(this, "UsagePlan", {
       name: `${this.apiName}-plan`,
       apiStages: [{ apiId: this.api.id, stage: this.stage.stageName }],
@@ -463,38 +452,32 @@ export class IngestApi extends Construct {
       const key = new ApiGatewayApiKey(this, `ApiKey-${name}`, { name, description: `Ingest API key for ${name}` });
       new ApiGatewayUsagePlanKey(this, `ApiKeyPlan-${name}`, { keyId: key.id, keyType: "API_KEY", usagePlanId: usagePlan.id });
       this.apiKeys.push(key);
-    }
-    if (outputs) {
-      new TerraformOutput(this, "ApiKeyValues", {
-        value: Object.fromEntries(this.apiKeys.map((k, i) => [plan.apiKeyNames[i], k.value])),
-        description: "API key per client (send as x-api-key)",
-        sensitive: true,
-      }).overrideLogicalId(`${this.node.id.replace(/[^A-Za-z0-9_]/g, "_")}_api_keys`);
+      this.apiKeyNames.push(name);
     }
   }
 
-  metric(metricName: string, options: MetricOptions = {}): Metric {
-    return Metric.of("AWS/ApiGateway", metricName, { ApiName: this.apiName, Stage: this.stageName }, options);
+  /** `<id>_url`, `<id>_credentials_secret_arn` and, with a usage plan, `<id>_api_keys`. */
+  private addOutputs(id: string): void {
+    addOutput(this, "UrlOutput", `${id}_url`, { value: this.url, description: "Ingest API endpoint (stage URL)" });
+    addOutput(this, "SecretOutput", `${id}_credentials_secret_arn`, {
+      value: this.credentials.secretArn,
+      description: "Secrets Manager secret holding the Basic-auth username and password",
+    });
+    this.addApiKeysOutput(this, "ApiKeyValues", `${id}_api_keys`);
   }
 
-  /** Client errors, 4xx (Sum). */
-  metricClientError(options: MetricOptions = {}): Metric {
-    return this.metric("4XXError", { statistic: "Sum", ...options });
+  /**
+   * Every part of the API's shape, in a fixed order (paths, models, validator, authorizer, routes,
+   * gateway responses): what the redeploy hash covers and the deployment waits for.
+   */
+  private shape(): TerraformResource[] {
+    const models = [...this.models.values()].map((m) => m.model);
+    return [...this.resourcesByPath.values(), ...models, this.requestValidator, this.authorizer, ...this.routeParts, ...this.gatewayResponses];
   }
 
-  /** Server errors, 5xx (Sum). */
-  metricServerError(options: MetricOptions = {}): Metric {
-    return this.metric("5XXError", { statistic: "Sum", ...options });
-  }
-
-  /** End-to-end latency, ms (Average). */
-  metricLatency(options: MetricOptions = {}): Metric {
-    return this.metric("Latency", { statistic: "Average", ...options });
-  }
-
-  /** Requests (Sum). */
-  metricCount(options: MetricOptions = {}): Metric {
-    return this.metric("Count", { statistic: "Sum", ...options });
+  /** Has the deployment wait for every part of the shape, new ones included (Terraform orders only by references). */
+  private shapeChanged(): void {
+    this.deployment.dependsOn = this.shape().map((part) => dependable(part));
   }
 }
 

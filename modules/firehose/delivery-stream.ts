@@ -5,7 +5,7 @@ import { AwsEnvironment } from "../core/aws-environment";
 import { IDataStream } from "../kinesis/data-stream";
 import { DestinationConfig, firehoseTrust, S3Destination } from "./s3-destination";
 import { IEncryptionKey } from "../kms/encryption-key";
-import { Metric, MetricOptions } from "../cloudwatch/metric";
+import { Metric, MetricFactory, metricFactory, MetricOptions } from "../cloudwatch/metric";
 import { IGrantable, IPrincipal, PolicyStatement } from "../iam/policy-statement";
 import { Role } from "../iam/role";
 import { uniqueName } from "../core/naming";
@@ -57,6 +57,7 @@ export class DeliveryStream extends Construct implements IGrantable {
   readonly destination: DestinationConfig;
   readonly alarms: CloudwatchMetricAlarm[] = [];
   private readonly readsKinesis: boolean;
+  private readonly deliveryMetric: MetricFactory;
 
   constructor(scope: Construct, id: string, props: DeliveryStreamProps) {
     super(scope, id);
@@ -105,11 +106,10 @@ export class DeliveryStream extends Construct implements IGrantable {
           description: `Firehose ${name} reads Kinesis stream ${props.source.node.path}`,
           assumedBy: firehoseTrust(account.accountId),
         });
-      // Exactly what Firehose calls on a source stream; GetRecords-family only, no writes.
+      // Exactly what Firehose calls on a source stream (grantRead would add DescribeStreamSummary,
+      // which it never calls), and the stream's customer key, if any, to decrypt what it reads.
       props.source.grant(this.role, "kinesis:DescribeStream", "kinesis:GetShardIterator", "kinesis:GetRecords", "kinesis:ListShards");
-      if (props.source.encryptionKey) {
-        this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ["kms:Decrypt"], resources: [props.source.encryptionKey.keyArn] }));
-      }
+      props.source.encryptionKey?.grantDecrypt(this.role);
     }
 
     this.resource = new KinesisFirehoseDeliveryStream(this, "Resource", {
@@ -127,6 +127,7 @@ export class DeliveryStream extends Construct implements IGrantable {
     });
     this.deliveryStreamName = name;
     this.deliveryStreamArn = this.resource.arn;
+    this.deliveryMetric = metricFactory("AWS/Firehose", { DeliveryStreamName: name });
 
     if (props.alarms ?? true) {
       const interval = this.destination.bufferingIntervalSeconds;
@@ -166,27 +167,23 @@ export class DeliveryStream extends Construct implements IGrantable {
     grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [this.deliveryStreamArn] }));
   }
 
-  metric(metricName: string, options: MetricOptions = {}): Metric {
-    return Metric.of("AWS/Firehose", metricName, { DeliveryStreamName: this.deliveryStreamName }, options);
+  /** Any AWS/Firehose metric of this delivery stream (Sum unless told). */
+  metric(metricName: string, options?: MetricOptions): Metric {
+    return this.deliveryMetric(metricName, "Sum", options);
   }
 
   /** Records received (Direct PUT: IncomingRecords; Kinesis source: DataReadFromKinesisStream.Records) (Sum). */
-  metricIncomingRecords(options: MetricOptions = {}): Metric {
-    return this.metric(this.readsKinesis ? "DataReadFromKinesisStream.Records" : "IncomingRecords", { statistic: "Sum", ...options });
+  metricIncomingRecords(options?: MetricOptions): Metric {
+    return this.deliveryMetric(this.readsKinesis ? "DataReadFromKinesisStream.Records" : "IncomingRecords", "Sum", options);
   }
 
   /** Bytes received (Sum). */
-  metricIncomingBytes(options: MetricOptions = {}): Metric {
-    return this.metric(this.readsKinesis ? "DataReadFromKinesisStream.Bytes" : "IncomingBytes", { statistic: "Sum", ...options });
-  }
-
-  /** Share of S3 put operations that succeeded (Average, 0–1). */
-  metricDeliveryToS3Success(options: MetricOptions = {}): Metric {
-    return this.metric("DeliveryToS3.Success", { statistic: "Average", ...options });
+  metricIncomingBytes(options?: MetricOptions): Metric {
+    return this.deliveryMetric(this.readsKinesis ? "DataReadFromKinesisStream.Bytes" : "IncomingBytes", "Sum", options);
   }
 
   /** Age in seconds of the oldest record not yet delivered to S3 (Maximum). */
-  metricDataFreshness(options: MetricOptions = {}): Metric {
-    return this.metric("DeliveryToS3.DataFreshness", { statistic: "Maximum", ...options });
+  metricDataFreshness(options?: MetricOptions): Metric {
+    return this.deliveryMetric("DeliveryToS3.DataFreshness", "Maximum", options);
   }
 }

@@ -165,13 +165,7 @@ export class StreamingIngestPipeline extends Construct {
       new TerraformOutput(this, `Output-${name}`, { value, description, sensitive }).overrideLogicalId(`${id.replace(/[^A-Za-z0-9_]/g, "_")}_${name}`);
     out("api_url", this.api.url, "Ingest API endpoint");
     out("api_credentials_secret_arn", this.api.credentials.secretArn, "Secret holding the API's Basic-auth credentials");
-    if (this.api.apiKeys.length > 0) {
-      new TerraformOutput(this, "Output-api_keys", {
-        value: Object.fromEntries(this.api.apiKeys.map((k) => [k.nameInput!, k.value])),
-        description: "API key per client of the usage plan (send as x-api-key)",
-        sensitive: true,
-      }).overrideLogicalId(`${id.replace(/[^A-Za-z0-9_]/g, "_")}_api_keys`);
-    }
+    this.api.addApiKeysOutput(this, "Output-api_keys", `${id}_api_keys`);
     out("stream_name", this.stream.streamName, "Kinesis data stream name");
     out("stream_arn", this.stream.streamArn, "Kinesis data stream ARN");
     out("table_name", this.table.tableName, "DynamoDB table name");

@@ -1,4 +1,4 @@
-import { EncryptionKey, BasicAuthSecret, BATCH_SCHEMA, DataStream, IngestApi, StreamEncryption, SUBMIT_SCHEMA } from "../../../modules";
+import { BATCH_SCHEMA, DataStream, Duration, IngestApi, StreamEncryption, SUBMIT_SCHEMA } from "../../../modules";
 import { newStack, onlyResource, policyOf, resourcesOf, synth } from "../../helpers/synth";
 
 function build(props: Partial<ConstructorParameters<typeof IngestApi>[2]> = {}, opts: { streamEncryption?: StreamEncryption; extraStream?: boolean } = {}) {
@@ -171,7 +171,7 @@ describe("IngestApi authorizer, stage and deployment", () => {
   });
 
   it("passes the TTL (0 allowed) and the secret to the authorizer function", () => {
-    const json = build({ authorizerResultTtlSeconds: 0 }).json;
+    const json = build({ authorizerResultsCacheTtl: Duration.seconds(0) }).json;
     expect(onlyResource(json, "aws_api_gateway_authorizer").authorizer_result_ttl_in_seconds).toBe(0);
     expect(onlyResource(json, "aws_lambda_function")).toMatchObject({
       function_name: "authorizer",
@@ -210,7 +210,7 @@ describe("IngestApi authorizer, stage and deployment", () => {
     const hashOf = (props: Parameters<typeof build>[0]) => onlyResource(build(props).json, "aws_api_gateway_deployment").triggers.redeployment;
     expect(hashOf({})).toBe(deployment.triggers.redeployment);
     // Any part of the shape: a template (through the stage's stream name), a model, the authorizer's TTL.
-    expect(hashOf({ authorizerResultTtlSeconds: 60 })).not.toBe(deployment.triggers.redeployment);
+    expect(hashOf({ authorizerResultsCacheTtl: Duration.minutes(1) })).not.toBe(deployment.triggers.redeployment);
     expect(hashOf({ usagePlan: { apiKeyNames: ["a"] } })).not.toBe(deployment.triggers.redeployment);
   });
 
@@ -218,6 +218,16 @@ describe("IngestApi authorizer, stage and deployment", () => {
     const json = build().json;
     expect(json.output!.Api_url.value).toMatch(/^\$\{aws_api_gateway_stage\.\w+\.invoke_url\}$/);
     expect(json.output!.Api_credentials_secret_arn.value).toMatch(/aws_secretsmanager_secret/);
+  });
+
+  it("outputs each value once, named <construct id>_<what> with the id made a Terraform name", () => {
+    const json = build({ usagePlan: { apiKeyNames: ["partner-a"] } }).json;
+    expect(Object.keys(json.output!).sort()).toEqual(["Api_api_keys", "Api_credentials_secret_arn", "Api_url"]);
+    expect(json.output!.Api_api_keys.value).toEqual({ "partner-a": expect.stringMatching(/^\$\{aws_api_gateway_api_key\.[\w-]+\.value\}$/) });
+    expect(build({ outputs: false, usagePlan: { apiKeyNames: ["partner-a"] } }).json.output).toBeUndefined();
+    const { stack } = newStack();
+    new IngestApi(stack, "Ingest Api", { streams: [new DataStream(stack, "Stream", { streamName: "events", alarms: false })] });
+    expect(Object.keys(synth(stack).output!).sort()).toEqual(["Ingest_Api_credentials_secret_arn", "Ingest_Api_url"]);
   });
 
   it("adds a usage plan with API keys, and requires a key on every method", () => {
@@ -234,8 +244,10 @@ describe("IngestApi authorizer, stage and deployment", () => {
 
   it.each([
     ["no streams", { streams: [] }, "streams must name at least one stream; got none"],
-    ["a TTL of 3601 s", { authorizerResultTtlSeconds: 3601 }, "authorizerResultTtlSeconds must be a whole number from 0 to 3600 seconds; got 3601"],
-    ["a negative TTL", { authorizerResultTtlSeconds: -1 }, "authorizerResultTtlSeconds must be a whole number from 0 to 3600 seconds; got -1"],
+    ["a TTL of 3601 s", { authorizerResultsCacheTtl: Duration.seconds(3601) }, "authorizerResultsCacheTtl must be a whole number from 0 to 3600 seconds; got 3601 (3601 seconds)"],
+    ["a TTL of 2 hours", { authorizerResultsCacheTtl: Duration.hours(2) }, "authorizerResultsCacheTtl must be a whole number from 0 to 3600 seconds; got 7200 (2 hours)"],
+    ["a TTL of part of a second", { authorizerResultsCacheTtl: Duration.millis(1500) }, "authorizerResultsCacheTtl must be a whole number from 0 to 3600 seconds; got 1.5 (1500 milliseconds)"],
+    ["a secret max age of 61 minutes", { secretMaxAge: Duration.minutes(61) }, "secretMaxAge must be a whole number from 0 to 3600 seconds; got 3660 (61 minutes)"],
     ["a stage name with a dash", { stageName: "my-stage" }, 'stageName must be 1–128 characters of [a-zA-Z0-9_]; got "my-stage"'],
     ["a rate of 0", { throttlingRateLimit: 0 }, "throttlingRateLimit must be a whole number from 1 to 10000 requests/s; got 0"],
     ["a burst of 5001", { throttlingBurstLimit: 5001 }, "throttlingBurstLimit must be a whole number from 1 to 5000 requests; got 5001"],
@@ -243,66 +255,5 @@ describe("IngestApi authorizer, stage and deployment", () => {
     ["a bad quota period", { usagePlan: { apiKeyNames: ["a"], quota: { limit: 1, period: "YEAR" as never } } }, 'usagePlan.quota.period must be one of DAY, WEEK, MONTH; got "YEAR"'],
   ])("rejects %s", (_label, props, message) => {
     expect(() => build(props as never)).toThrow(message);
-  });
-});
-
-describe("BasicAuthSecret", () => {
-  it("creates a KMS-encrypted secret whose generated password never enters state or plan", () => {
-    const { stack } = newStack();
-    new BasicAuthSecret(stack, "Creds", { secretName: "ingest/creds", username: "partner" });
-    const json = synth(stack) as any;
-    expect(onlyResource(json, "aws_secretsmanager_secret")).toMatchObject({
-      name: "ingest/creds",
-      kms_key_id: `\${aws_kms_key.${idOf(json, "aws_kms_key")}.arn}`,
-      recovery_window_in_days: 30,
-    });
-    // Generated by Secrets Manager in an ephemeral block: opened for the run, never stored.
-    const ephemeral = json.ephemeral.aws_secretsmanager_random_password;
-    const [passwordId] = Object.keys(ephemeral);
-    expect(ephemeral[passwordId]).toMatchObject({ password_length: 32, exclude_punctuation: true, include_space: false, require_each_included_type: true });
-    // Written through the write-only argument, once (version 1); secret_string is not set at all.
-    const version = onlyResource(json, "aws_secretsmanager_secret_version");
-    expect(version.secret_string_wo).toBe(
-      `\${jsonencode({"username" = "partner", "password" = ephemeral.aws_secretsmanager_random_password.${passwordId}.random_password})}`,
-    );
-    expect(version.secret_string_wo_version).toBe(1);
-    expect(version.secret_string).toBeUndefined();
-    // Only hashicorp/aws: no other provider to install.
-    expect(Object.keys(json.terraform.required_providers)).toEqual(["aws"]);
-    expect(Object.keys(json.provider)).toEqual(["aws"]);
-  });
-
-  it("gives each secret its own ephemeral password", () => {
-    const { stack } = newStack();
-    new BasicAuthSecret(stack, "A", { passwordLength: 40 });
-    new BasicAuthSecret(stack, "B");
-    const ephemeral = (synth(stack) as any).ephemeral.aws_secretsmanager_random_password;
-    expect(Object.values(ephemeral).map((e: any) => e.password_length).sort()).toEqual([32, 40]);
-  });
-
-  it("uses an existing secret, creating nothing, and grants decrypt with its key", () => {
-    const { stack } = newStack();
-    const arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ingest-AbCdEf";
-    const stream = new DataStream(stack, "Stream", { streamName: "events", alarms: false });
-    new IngestApi(stack, "Api", { streams: [stream], credentials: { existingSecretArn: arn, existingSecretKey: EncryptionKey.fromKeyArn("arn:aws:kms:eu-west-1:123456789012:key/k") } });
-    const json = synth(stack);
-    expect(resourcesOf(json, "aws_secretsmanager_secret")).toEqual({});
-    expect((json as any).ephemeral).toBeUndefined();
-    const statements = policyOfRole(json, "Authorizer_ServiceRole").Statement.slice(2);
-    expect(statements).toEqual([
-      { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: arn },
-      { Effect: "Allow", Action: "kms:Decrypt", Resource: "arn:aws:kms:eu-west-1:123456789012:key/k" },
-    ]);
-  });
-
-  it.each([
-    ["a user name with a colon", { username: "a:b" }, 'username must be 1–64 characters of [A-Za-z0-9._@-]; got "a:b"'],
-    ["a 16-character password", { passwordLength: 16 }, "passwordLength must be a whole number from 24 to 128 characters; got 16"],
-    ["creation settings with an existing secret", { existingSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x", username: "u" }, "username cannot be combined with existingSecretArn"],
-    ["an ARN that is not a secret", { existingSecretArn: "arn:aws:s3:::bucket" }, 'existingSecretArn must be a Secrets Manager secret ARN; got "arn:aws:s3:::bucket"'],
-    ["a key without an existing secret", { existingSecretKey: { keyArn: "k" } }, "existingSecretKey needs existingSecretArn"],
-  ])("rejects %s", (_label, props, message) => {
-    const { stack } = newStack();
-    expect(() => new BasicAuthSecret(stack, "Creds", props as never)).toThrow(message);
   });
 });

@@ -2,12 +2,14 @@ import {
   DataStream,
   DeliveryStream,
   DeliveryStreamEncryption,
+  Duration,
   EncryptionKey,
   LogGroup,
   NodejsFunction,
   Role,
   S3Destination,
   SecureBucket,
+  Size,
   StreamEncryption,
   Trust,
 } from "../../../modules";
@@ -189,7 +191,7 @@ describe("DeliveryStream with a Kinesis source", () => {
     new DeliveryStream(stack, "Compact", {
       source: stream,
       deliveryStreamName: "events-to-s3-compact",
-      destinations: [new S3Destination({ bucket, dataOutputPrefix: "compact/", bufferingSizeMiB: 128, bufferingIntervalSeconds: 900 })],
+      destinations: [new S3Destination({ bucket, dataOutputPrefix: "compact/", bufferingSize: Size.mebibytes(128), bufferingInterval: Duration.minutes(15) })],
     });
     const json = synth(stack);
     const streams = Object.values(resourcesOf(json, "aws_kinesis_firehose_delivery_stream"));
@@ -241,8 +243,8 @@ describe("S3Destination props", () => {
 
   it("sets buffering, compression, prefixes and the object key", () => {
     const json = build({
-      bufferingIntervalSeconds: 0,
-      bufferingSizeMiB: 128,
+      bufferingInterval: Duration.seconds(0),
+      bufferingSize: Size.mebibytes(128),
       compression: "HADOOP_SNAPPY",
       dataOutputPrefix: "data/!{timestamp:yyyy}/",
       errorOutputPrefix: "err/!{firehose:error-output-type}/",
@@ -279,7 +281,7 @@ describe("S3Destination props", () => {
 
   it("transforms with a Lambda processor and may invoke only that function", () => {
     const fnArn = "arn:aws:lambda:eu-west-1:123456789012:function:transform";
-    const json = build({ processor: { function: { functionArn: fnArn }, bufferSizeMiB: 0.5, bufferIntervalSeconds: 120 } });
+    const json = build({ processor: { function: { functionArn: fnArn }, bufferSize: Size.kibibytes(512), bufferInterval: Duration.minutes(2) } });
     expect(firehose(json).extended_s3_configuration.processing_configuration).toEqual({
       enabled: true,
       processors: [
@@ -306,7 +308,7 @@ describe("S3Destination props", () => {
   });
 
   it("alarms on data freshness at the buffering interval + 15 minutes", () => {
-    const json = build({ bufferingIntervalSeconds: 60 });
+    const json = build({ bufferingInterval: Duration.minutes(1) });
     expect(onlyResource(json, "aws_cloudwatch_metric_alarm")).toMatchObject({
       alarm_name: "ds-data-freshness",
       namespace: "AWS/Firehose",
@@ -319,15 +321,24 @@ describe("S3Destination props", () => {
   });
 
   it.each([
-    ["a 901 s interval", { bufferingIntervalSeconds: 901 }, "destination.bufferingIntervalSeconds must be a whole number from 0 to 900 seconds; got 901"],
-    ["a 0 MiB buffer", { bufferingSizeMiB: 0 }, "destination.bufferingSizeMiB must be a whole number from 1 to 128 MiB; got 0"],
-    ["a 129 MiB buffer", { bufferingSizeMiB: 129 }, "destination.bufferingSizeMiB must be a whole number from 1 to 128 MiB; got 129"],
+    ["a 901 s interval", { bufferingInterval: Duration.seconds(901) }, "destination.bufferingInterval must be a whole number from 0 to 900 seconds; got 901 (901 seconds)"],
+    ["a 16-minute interval", { bufferingInterval: Duration.minutes(16) }, "destination.bufferingInterval must be a whole number from 0 to 900 seconds; got 960 (16 minutes)"],
+    ["an interval of part of a second", { bufferingInterval: Duration.millis(500) }, "destination.bufferingInterval must be a whole number from 0 to 900 seconds; got 0.5 (500 milliseconds)"],
+    ["a 0 MiB buffer", { bufferingSize: Size.mebibytes(0) }, "destination.bufferingSize must be a whole number from 1 to 128 MiB; got 0 (0 MiB)"],
+    ["a 129 MiB buffer", { bufferingSize: Size.mebibytes(129) }, "destination.bufferingSize must be a whole number from 1 to 128 MiB; got 129 (129 MiB)"],
+    ["a buffer of 1.5 MiB", { bufferingSize: Size.kibibytes(1536) }, "destination.bufferingSize must be a whole number from 1 to 128 MiB; got 1.5 (1536 KiB)"],
+    ["a buffer of 1 GiB", { bufferingSize: Size.gibibytes(1) }, "destination.bufferingSize must be a whole number from 1 to 128 MiB; got 1024 (1 GiB)"],
     ["an unknown compression", { compression: "BZIP2" as never }, 'destination.compression must be one of UNCOMPRESSED, GZIP, ZIP, Snappy, HADOOP_SNAPPY; got "BZIP2"'],
     ["an expression prefix without an error prefix", { dataOutputPrefix: "x/!{timestamp:yyyy}/" }, 'destination.errorOutputPrefix is required when dataOutputPrefix uses !{...} expressions; dataOutputPrefix is "x/!{timestamp:yyyy}/"'],
     ["an error prefix without the error type", { dataOutputPrefix: "x/!{timestamp:yyyy}/", errorOutputPrefix: "e/!{timestamp:yyyy}/" }, "destination.errorOutputPrefix must include !{firehose:error-output-type} when it uses expressions"],
     ["the error type in the data prefix", { dataOutputPrefix: "x/!{firehose:error-output-type}/", errorOutputPrefix: "e/!{firehose:error-output-type}/" }, "destination.dataOutputPrefix must not use !{firehose:error-output-type}"],
     ["a log group with logging off", { logging: false, logGroup: {} as LogGroup }, "destination.logGroup is given but destination.logging is false; drop one of them"],
-    ["a 4 MiB processor buffer", { processor: { function: { functionArn: "a" }, bufferSizeMiB: 4 } }, "destination.processor.bufferSizeMiB must be a number from 0.2 to 3 MiB; got 4"],
+    ["a 4 MiB processor buffer", { processor: { function: { functionArn: "a" }, bufferSize: Size.mebibytes(4) } }, "destination.processor.bufferSize must be a number from 0.2 to 3 MiB; got 4 (4 MiB)"],
+    ["a 100 KiB processor buffer", { processor: { function: { functionArn: "a" }, bufferSize: Size.kibibytes(100) } }, "destination.processor.bufferSize must be a number from 0.2 to 3 MiB; got 0.09765625 (100 KiB)"],
+    ["a 30 s processor interval", { processor: { function: { functionArn: "a" }, bufferInterval: Duration.seconds(30) } }, "destination.processor.bufferInterval must be a whole number from 60 to 900 seconds; got 30 (30 seconds)"],
+    ["an unknown backup compression", { s3Backup: { compression: "LZ4" as never } }, 'destination.s3Backup.compression must be one of UNCOMPRESSED, GZIP, ZIP, Snappy, HADOOP_SNAPPY; got "LZ4"'],
+    ["a prefix starting with /", { dataOutputPrefix: "/data/" }, 'destination.dataOutputPrefix must be at most 1024 characters and not start with "/"; got "/data/"'],
+    ["an error prefix over 1024 characters", { errorOutputPrefix: "e".repeat(1025) }, `destination.errorOutputPrefix must be at most 1024 characters and not start with "/"; got "${"e".repeat(40)}"`],
   ])("rejects %s", (_label, destination, message) => {
     expect(() => build(destination as never)).toThrow(message);
   });

@@ -1,4 +1,4 @@
-import { DataStream, EventTable, ProducerAccessMode, SecureBucket, StreamingIngestPipeline, StreamMode } from "../../../modules";
+import { DataStream, Duration, EventTable, ProducerAccessMode, SecureBucket, StreamingIngestPipeline, StreamMode } from "../../../modules";
 import { Queue } from "../../../modules";
 import { newStack, onlyResource, resourcesOf, synth } from "../../helpers/synth";
 
@@ -49,7 +49,7 @@ describe("StreamingIngestPipeline", () => {
       stream: { streamMode: StreamMode.ON_DEMAND, retentionPeriodHours: 72 },
       table: { timeToLiveAttribute: "expiresAt" },
       consumer: { batchSize: 500, function: { memorySize: 512 } },
-      api: { stageName: "v1", authorizerResultTtlSeconds: 60 },
+      api: { stageName: "v1", authorizerResultsCacheTtl: Duration.minutes(1) },
       alarmActions: ["arn:aws:sns:eu-west-1:123456789012:ops"],
     });
     expect(onlyResource(json, "aws_kinesis_stream")).toMatchObject({ retention_period: 72, stream_mode_details: { stream_mode: "ON_DEMAND" } });
@@ -100,9 +100,11 @@ describe("StreamingIngestPipeline", () => {
     ]);
   });
 
-  it("outputs the usage plan's API keys, sensitive", () => {
+  it("outputs the usage plan's API keys once, sensitive, under the pipeline's name", () => {
     const { json } = build({ api: { usagePlan: { apiKeyNames: ["partner-a"] } } });
     expect(json.output.Pipe_api_keys).toMatchObject({ sensitive: true, value: { "partner-a": expect.stringMatching(/aws_api_gateway_api_key\.[\w-]+\.value/) } });
+    // The API's own outputs are off: its keys are not output a second time under its name.
+    expect(Object.keys(json.output).filter((name) => name.endsWith("api_keys"))).toEqual(["Pipe_api_keys"]);
     expect(build().json.output.Pipe_api_keys).toBeUndefined();
   });
 

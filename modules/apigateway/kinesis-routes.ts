@@ -1,0 +1,257 @@
+import { TerraformResource } from "cdktf";
+import { ApiGatewayMethod } from "@cdktf/provider-aws/lib/api-gateway-method";
+import { ApiGatewayMethodResponse } from "@cdktf/provider-aws/lib/api-gateway-method-response";
+import { ApiGatewayIntegration } from "@cdktf/provider-aws/lib/api-gateway-integration";
+import { ApiGatewayIntegrationResponse } from "@cdktf/provider-aws/lib/api-gateway-integration-response";
+import { AwsEnvironment } from "../core/aws-environment";
+import { IDataStream } from "../kinesis/data-stream";
+import { validatePattern, ValidationError } from "../core/validation";
+import { createMethodSettings, ThrottleSettings, validateThrottleSettings } from "./method-settings";
+import type { IIngestRoute, IngestApi, RequestModel } from "./ingest-api";
+
+export interface KinesisRouteProps {
+  /**
+   * Prefix of the construct ids of the route's method, integration and responses, which are
+   * created in the API's scope (`<idPrefix>Method`, `<idPrefix>Integration200`, …): unique per
+   * API, `[A-Za-z][A-Za-z0-9]*`.
+   */
+  readonly idPrefix: string;
+  /** The resource path the route answers POST on, e.g. `/orders/{eventId}`: parts of `[A-Za-z0-9._-]` or `{name}`. */
+  readonly path: string;
+  /** The one stream the route writes to (granted to the API's role). @default the bound stream the path's `{streamName}` names */
+  readonly stream?: IDataStream;
+  /** The JSON model request bodies must match (shared by routes that name the same model). @default the route's: `Event` or `EventBatch` */
+  readonly requestModel?: RequestModel;
+  /** VTL template turning the request into the Kinesis call's JSON body. @default the route's (see the class) */
+  readonly requestTemplate?: string;
+  /** VTL template of the 200 response body, from the Kinesis response. @default the route's (see the class) */
+  readonly responseTemplate?: string;
+  /** Requests per second and burst for this route alone. @default the stage's throttling */
+  readonly throttle?: ThrottleSettings;
+}
+
+const JSON_CT = "application/json";
+
+/**
+ * `$util.escapeJavaScript` escapes `'` as `\'`, which is not valid JSON; AWS's documented remedy
+ * is this replaceAll after it (a Java regex: a backslash followed by a quote).
+ */
+const UNESCAPE_QUOTE = `.replaceAll("\\\\'","'")`;
+
+/**
+ * Kinesis answers errors with HTTP 400 and a `__type`; map each to its own status and a JSON
+ * body. AccessDenied means the stream exists but is not bound to this API (the role may write
+ * only to bound streams), and is reported exactly like a stream that does not exist.
+ */
+const KINESIS_ERROR_TEMPLATE = `#set($type = "$input.path('$.__type')")
+#set($message = "$input.path('$.message')")
+#if($type.contains("ProvisionedThroughputExceeded") || $type.contains("LimitExceeded") || $type.contains("KMSThrottling"))
+#set($context.responseOverride.status = 429)
+{"error":"Throttled","message":"The stream is at capacity; retry with backoff","requestId":"$context.requestId"}
+#elseif($type.contains("ResourceNotFound") || $type.contains("AccessDenied"))
+#set($context.responseOverride.status = 404)
+{"error":"StreamNotFound","message":"No stream of that name is bound to this API","requestId":"$context.requestId"}
+#elseif($type.contains("ValidationException") && $message.contains("length less than or equal to"))
+#set($context.responseOverride.status = 413)
+{"error":"PayloadTooLarge","message":"A record exceeds the stream's size limit","requestId":"$context.requestId"}
+#else
+{"error":"BadRequest","message":"$util.escapeJavaScript($message)${UNESCAPE_QUOTE}","requestId":"$context.requestId"}
+#end`;
+
+const UPSTREAM_ERROR_TEMPLATE = `{"error":"UpstreamError","message":"The stream service failed; retry with backoff","requestId":"$context.requestId"}`;
+
+/** Every status a Kinesis route may answer with (the error template overrides 400 to 404, 413 or 429). */
+const METHOD_STATUSES = ["200", "400", "404", "413", "429", "502"];
+
+/** An event: a JSON object whose `eventId` (the partition key and the table key) the consumer accepts. */
+const EVENT_OBJECT = {
+  type: "object",
+  required: ["eventId"],
+  // 256: the longest partition key Kinesis accepts (the eventId is the partition key).
+  properties: { eventId: { type: "string", minLength: 1, maxLength: 256 } },
+};
+
+export const SUBMIT_SCHEMA = { $schema: "http://json-schema.org/draft-04/schema#", title: "Event", ...EVENT_OBJECT };
+
+export const BATCH_SCHEMA = {
+  $schema: "http://json-schema.org/draft-04/schema#",
+  title: "EventBatch",
+  type: "object",
+  required: ["records"],
+  additionalProperties: false,
+  properties: {
+    records: {
+      type: "array",
+      minItems: 1,
+      maxItems: 500,
+      items: {
+        type: "object",
+        required: ["data"],
+        additionalProperties: false,
+        properties: { data: EVENT_OBJECT },
+      },
+    },
+  },
+};
+
+/** What a kind of Kinesis route (PutRecord, PutRecords) brings by default. */
+interface KinesisAction {
+  readonly name: "PutRecord" | "PutRecords";
+  readonly model: RequestModel;
+  /** The request template, given the VTL of the stream name. */
+  requestTemplate(streamName: string): string;
+  readonly responseTemplate: string;
+  /** Path parameters the default request template reads. */
+  readonly templateParams: string[];
+}
+
+/**
+ * A POST route straight into one Kinesis action, with the API's authorizer, body validation
+ * against a JSON model, and Kinesis errors mapped to JSON with their own status codes.
+ */
+abstract class KinesisRoute implements IIngestRoute {
+  protected constructor(
+    private readonly action: KinesisAction,
+    readonly props: KinesisRouteProps,
+  ) {}
+
+  /** Validates, then creates the route's path, model, method, integration and responses in the API's scope. */
+  bind(api: IngestApi): TerraformResource[] {
+    const p = this.props;
+    this.validate(api);
+    const model = api.addModel(p.requestModel ?? this.action.model);
+    const resource = api.resourceForPath(p.path);
+    p.stream?.grantWrite(api.apiRole);
+
+    const method = new ApiGatewayMethod(api, `${p.idPrefix}Method`, {
+      restApiId: api.api.id,
+      resourceId: resource.id,
+      httpMethod: "POST",
+      authorization: "CUSTOM",
+      authorizerId: api.authorizer.id,
+      apiKeyRequired: api.apiKeyRequired,
+      requestValidatorId: api.requestValidator.id,
+      requestModels: { [JSON_CT]: model.name },
+      requestParameters: Object.fromEntries(pathParams(p.path).map((param) => [`method.request.path.${param}`, true])),
+    });
+    const { region, partition } = AwsEnvironment.of(api);
+    const integration = new ApiGatewayIntegration(api, `${p.idPrefix}Integration`, {
+      restApiId: api.api.id,
+      resourceId: resource.id,
+      httpMethod: method.httpMethod,
+      type: "AWS",
+      integrationHttpMethod: "POST",
+      // From the provider's region, not a hard-coded one.
+      uri: `arn:${partition}:apigateway:${region}:kinesis:action/${this.action.name}`,
+      credentials: api.apiRole.roleArn,
+      passthroughBehavior: "NEVER",
+      requestParameters: { "integration.request.header.Content-Type": "'application/x-amz-json-1.1'" },
+      requestTemplates: { [JSON_CT]: p.requestTemplate ?? this.action.requestTemplate(this.streamNameTemplate()) },
+    });
+    const methodResponses = METHOD_STATUSES.map(
+      (status) =>
+        new ApiGatewayMethodResponse(api, `${p.idPrefix}Response${status}`, {
+          restApiId: api.api.id,
+          resourceId: resource.id,
+          httpMethod: method.httpMethod,
+          statusCode: status,
+          responseModels: { [JSON_CT]: "Empty" },
+        }),
+    );
+    const responses: Array<[status: string, pattern: string | undefined, template: string]> = [
+      ["200", undefined, p.responseTemplate ?? this.action.responseTemplate],
+      ["400", "4\\d{2}", KINESIS_ERROR_TEMPLATE],
+      ["502", "5\\d{2}", UPSTREAM_ERROR_TEMPLATE],
+    ];
+    const integrationResponses = responses.map(
+      ([status, pattern, template]) =>
+        new ApiGatewayIntegrationResponse(api, `${p.idPrefix}Integration${status}`, {
+          restApiId: api.api.id,
+          resourceId: resource.id,
+          httpMethod: method.httpMethod,
+          statusCode: status,
+          selectionPattern: pattern,
+          responseTemplates: { [JSON_CT]: template },
+          dependsOn: [integration],
+        }),
+    );
+    if (p.throttle) {
+      createMethodSettings(api, `${p.idPrefix}MethodSettings`, {
+        restApiId: api.api.id,
+        stageName: api.stage.stageName,
+        methodPath: `${p.path.slice(1)}/POST`,
+        throttle: p.throttle,
+      });
+    }
+    return [method, integration, ...methodResponses, ...integrationResponses];
+  }
+
+  private validate(api: IngestApi): void {
+    const p = this.props;
+    validatePattern(api, "route.idPrefix", p.idPrefix, /^[A-Za-z][A-Za-z0-9]*$/, "a letter, then letters and digits");
+    const params = pathParams(p.path);
+    if (p.stream && params.includes("streamName")) {
+      throw new ValidationError(api, `route.path must not hold {streamName} when route.stream fixes the stream; got ${JSON.stringify(p.path)}`);
+    }
+    if (!p.stream && !params.includes("streamName")) {
+      throw new ValidationError(api, `route.path must hold {streamName} (the stream to write to) unless route.stream is given; got ${JSON.stringify(p.path)}`);
+    }
+    const missing = p.requestTemplate === undefined ? this.action.templateParams.filter((param) => !params.includes(param)) : [];
+    if (missing.length > 0) {
+      throw new ValidationError(api, `route.path must hold {${missing.join("}, {")}}, which the default request template reads, unless route.requestTemplate is given; got ${JSON.stringify(p.path)}`);
+    }
+    validateThrottleSettings(api, "route.throttle", p.throttle);
+  }
+
+  /** VTL of the stream name: the fixed stream's, or the `{streamName}` path parameter, escaped for JSON. */
+  private streamNameTemplate(): string {
+    return this.props.stream?.streamName ?? `$util.escapeJavaScript($input.params('streamName'))${UNESCAPE_QUOTE}`;
+  }
+}
+
+/** The `{name}` parameters of a path, in order. */
+function pathParams(path: string): string[] {
+  return [...path.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]);
+}
+
+const PUT_RECORD: KinesisAction = {
+  name: "PutRecord",
+  model: { name: "Event", schema: SUBMIT_SCHEMA },
+  // Size: Kinesis refuses a record over 1 MiB (mapped to 413), API Gateway a body over 10 MB (413 too).
+  requestTemplate: (streamName) =>
+    `{"StreamName":"${streamName}","PartitionKey":"$util.escapeJavaScript($input.params('eventId'))${UNESCAPE_QUOTE}","Data":"$util.base64Encode($input.body)"}`,
+  responseTemplate: `{"sequenceNumber":"$input.path('$.SequenceNumber')","shardId":"$input.path('$.ShardId')"}`,
+  templateParams: ["eventId"],
+};
+
+const PUT_RECORDS: KinesisAction = {
+  name: "PutRecords",
+  model: { name: "EventBatch", schema: BATCH_SCHEMA },
+  requestTemplate: (streamName) => `{"StreamName":"${streamName}","Records":[#foreach($record in $input.path('$.records'))#set($i = $foreach.index)
+{"PartitionKey":"$util.escapeJavaScript($input.path("$.records[$i].data.eventId"))${UNESCAPE_QUOTE}","Data":"$util.base64Encode($input.json("$.records[$i].data"))"}#if($foreach.hasNext),#end#end]}`,
+  responseTemplate: `{"failedRecordCount":$input.path('$.FailedRecordCount'),"records":$input.json('$.Records')}`,
+  templateParams: [],
+};
+
+/**
+ * `POST <path>` → Kinesis PutRecord: the body (by default an `Event`, a JSON object with
+ * `eventId`) becomes one record, partitioned by the path's `{eventId}`; answers
+ * `{"sequenceNumber", "shardId"}`. The API's built-in `/submit/{streamName}/{eventId}` is one.
+ */
+export class KinesisPutRecordRoute extends KinesisRoute {
+  constructor(props: KinesisRouteProps) {
+    super(PUT_RECORD, props);
+  }
+}
+
+/**
+ * `POST <path>` → Kinesis PutRecords: the body (by default an `EventBatch`,
+ * `{ "records": [{ "data": {…} }] }`, 1–500) becomes one record per entry, each partitioned by
+ * its `data.eventId`; answers `{"failedRecordCount", "records"}`. The API's built-in
+ * `/streams/{streamName}/records` is one.
+ */
+export class KinesisPutRecordsRoute extends KinesisRoute {
+  constructor(props: KinesisRouteProps) {
+    super(PUT_RECORDS, props);
+  }
+}
