@@ -1,5 +1,9 @@
 import { Construct } from "constructs";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { Duration } from "../core/duration";
+
+/** How a metric's data points are aggregated over each period. */
+export type Statistic = "Average" | "Sum" | "Minimum" | "Maximum" | "SampleCount";
 
 /**
  * A CloudWatch metric description, the value behind every construct's `metricXxx()` helper.
@@ -10,13 +14,31 @@ export interface MetricProps {
   readonly metricName: string;
   readonly dimensions: Record<string, string>;
   /** @default "Average" */
-  readonly statistic?: "Average" | "Sum" | "Minimum" | "Maximum" | "SampleCount";
-  /** @default 300 */
+  readonly statistic?: Statistic;
+  /** Length of each data point: 10 s, 30 s or a multiple of 60 s. @default 5 minutes */
+  readonly period?: Duration;
+  /** @deprecated use `period` */
   readonly periodSeconds?: number;
 }
 
 /** Overrides a `metricXxx()` helper accepts. */
-export type MetricOptions = Partial<Pick<MetricProps, "statistic" | "periodSeconds">>;
+export type MetricOptions = Partial<Pick<MetricProps, "statistic" | "period" | "periodSeconds">>;
+
+/**
+ * The metrics of one resource: `metric(metricName, statistic, options)`, where `statistic` is the
+ * metric's usual one and `options` (a caller's) may override it and the period.
+ */
+export type MetricFactory = (metricName: string, statistic: Statistic, options?: MetricOptions) => Metric;
+
+/**
+ * The one way constructs build their `metricXxx()` helpers: a factory for one resource's
+ * namespace and dimensions, e.g.
+ * `metricIncomingRecords(options) { return metricFactory("AWS/Kinesis", { StreamName })("IncomingRecords", "Sum", options); }`.
+ */
+export function metricFactory(namespace: string, dimensions: Record<string, string>): MetricFactory {
+  return (metricName, statistic, options = {}) =>
+    new Metric({ namespace, metricName, dimensions, ...options, statistic: options.statistic ?? statistic });
+}
 
 export interface CreateAlarmOptions {
   /** @default a deterministic name derived from the metric */
@@ -39,15 +61,15 @@ export interface CreateAlarmOptions {
 }
 
 export class Metric {
-  /** A metric of one resource: the options' statistic (else `defaultStatistic`) and period. */
+  /** @deprecated use `metricFactory(namespace, dimensions)(metricName, statistic, options)` */
   static of(
     namespace: string,
     metricName: string,
     dimensions: Record<string, string>,
     options: MetricOptions = {},
-    defaultStatistic: NonNullable<MetricProps["statistic"]> = "Sum",
+    defaultStatistic: Statistic = "Sum",
   ): Metric {
-    return new Metric({ namespace, metricName, dimensions, statistic: options.statistic ?? defaultStatistic, periodSeconds: options.periodSeconds });
+    return metricFactory(namespace, dimensions)(metricName, defaultStatistic, options);
   }
 
   readonly namespace: string;
@@ -61,18 +83,7 @@ export class Metric {
     this.metricName = props.metricName;
     this.dimensions = props.dimensions;
     this.statistic = props.statistic ?? "Average";
-    this.periodSeconds = props.periodSeconds ?? 300;
-  }
-
-  /** A copy with other statistic or period. */
-  with(options: MetricOptions = {}): Metric {
-    return new Metric({
-      namespace: this.namespace,
-      metricName: this.metricName,
-      dimensions: this.dimensions,
-      statistic: (options.statistic ?? this.statistic) as MetricProps["statistic"],
-      periodSeconds: options.periodSeconds ?? this.periodSeconds,
-    });
+    this.periodSeconds = props.period?.toSeconds() ?? props.periodSeconds ?? 300;
   }
 
   /** The metric as a CloudWatch dashboard `metrics` row: namespace, name, dimension pairs, options. */
@@ -114,13 +125,13 @@ export interface MathAlarmOptions extends Omit<CreateAlarmOptions, "alarmName"> 
   readonly expression: string;
   /** The metrics, by the id the expression uses (lower-case first letter). */
   readonly metrics: Record<string, Metric>;
-  /** Period of the expression, in seconds. @default 300 */
-  readonly periodSeconds?: number;
+  /** Period of the expression. @default 5 minutes */
+  readonly period?: Duration;
 }
 
 /** An alarm on a metric-math expression (e.g. the sum of several metrics). */
 export function createMathAlarm(scope: Construct, id: string, options: MathAlarmOptions): CloudwatchMetricAlarm {
-  const period = options.periodSeconds ?? 300;
+  const period = options.period?.toSeconds() ?? 300;
   return new CloudwatchMetricAlarm(scope, id, {
     alarmName: options.alarmName,
     alarmDescription: options.alarmDescription,

@@ -9,12 +9,22 @@ import { Size } from "./size";
  * bad configuration never produces half a stack.
  */
 
+/**
+ * Where a value is checked: a construct (its path starts the message), or the name of a
+ * function that creates none, such as an import (`Secret.fromSecretArn`).
+ */
+export type ValidationScope = Construct | string;
+
 /** The error thrown for an invalid construct property. */
 export class ValidationError extends Error {
-  constructor(scope: Construct, message: string) {
-    super(`${scope.node.path}: ${message}`);
+  constructor(scope: ValidationScope, message: string) {
+    super(`${where(scope)}: ${message}`);
     this.name = "ValidationError";
   }
+}
+
+function where(scope: ValidationScope): string {
+  return typeof scope === "string" ? scope : scope.node.path;
 }
 
 /** True when the value is only known at apply time (a Terraform reference): such values are not validated. */
@@ -34,7 +44,7 @@ export interface RangeOptions {
 }
 
 /** Throws unless `value` (when set and resolved) lies in [min, max]. */
-export function validateRange(scope: Construct, prop: string, value: number | undefined, opts: RangeOptions): void {
+export function validateRange(scope: ValidationScope, prop: string, value: number | undefined, opts: RangeOptions): void {
   if (value === undefined || isUnresolved(value)) return;
   const integer = opts.integer ?? true;
   const allowedExtra = opts.alsoAllowed ?? [];
@@ -52,7 +62,7 @@ export function validateRange(scope: Construct, prop: string, value: number | un
 
 /** Throws unless `value` (when set and resolved) matches `pattern`. */
 export function validatePattern(
-  scope: Construct,
+  scope: ValidationScope,
   prop: string,
   value: string | undefined,
   pattern: RegExp,
@@ -66,7 +76,7 @@ export function validatePattern(
 
 /** Throws unless `value` is one of `allowed`. */
 export function validateOneOf<T extends string | number>(
-  scope: Construct,
+  scope: ValidationScope,
   prop: string,
   value: T | undefined,
   allowed: readonly T[],
@@ -91,17 +101,8 @@ const DURATION_IN: Record<DurationUnit, (d: Duration) => number> = {
  * number of that unit within [min, max] (or one of `alsoAllowed`, e.g. -1 for "never").
  * `value` may also be a plain number already in `unit`, for props that accept both.
  */
-export function validateDuration(
-  scope: Construct,
-  prop: string,
-  value: Duration | number | undefined,
-  unit: DurationUnit,
-  opts: Omit<RangeOptions, "unit">,
-): number | undefined {
-  if (value === undefined) return undefined;
-  const amount = typeof value === "number" ? value : DURATION_IN[unit](value);
-  const shown = typeof value === "number" ? undefined : value.toString();
-  return checked(scope, prop, amount, shown, { ...opts, unit });
+export function validateDuration(scope: Construct, prop: string, value: Duration | number | undefined, unit: DurationUnit, opts: Omit<RangeOptions, "unit">): number | undefined {
+  return converted(scope, prop, value, DURATION_IN[unit], { ...opts, unit });
 }
 
 type SizeUnit = "bytes" | "kibibytes" | "mebibytes" | "gibibytes";
@@ -113,26 +114,32 @@ const SIZE_IN: Record<SizeUnit, { label: string; of: (s: Size) => number }> = {
 };
 
 /** The size in `unit`, after checking it is a whole number of that unit within [min, max]. */
-export function validateSize(
-  scope: Construct,
-  prop: string,
-  value: Size | number | undefined,
-  unit: SizeUnit,
-  opts: Omit<RangeOptions, "unit">,
-): number | undefined {
-  if (value === undefined) return undefined;
-  const amount = typeof value === "number" ? value : SIZE_IN[unit].of(value);
-  const shown = typeof value === "number" ? undefined : value.toString();
-  return checked(scope, prop, amount, shown, { ...opts, unit: SIZE_IN[unit].label });
+export function validateSize(scope: Construct, prop: string, value: Size | number | undefined, unit: SizeUnit, opts: Omit<RangeOptions, "unit">): number | undefined {
+  return converted(scope, prop, value, SIZE_IN[unit].of, { ...opts, unit: SIZE_IN[unit].label });
 }
 
-/** validateRange on a converted value, naming the value as the user wrote it (`90 minutes`) too. */
-function checked(scope: Construct, prop: string, amount: number, shown: string | undefined, opts: RangeOptions): number {
+/**
+ * validateRange on a Duration or Size converted to the unit (a plain number is already in it),
+ * naming the value as the user wrote it (`90 minutes`) too.
+ */
+function converted<T extends Duration | Size>(
+  scope: Construct,
+  prop: string,
+  value: T | number | undefined,
+  toUnit: (value: T) => number,
+  opts: RangeOptions,
+): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === "number") {
+    validateRange(scope, prop, value, opts);
+    return value;
+  }
+  const amount = toUnit(value);
   try {
     validateRange(scope, prop, amount, opts);
   } catch (e) {
-    if (shown === undefined || !(e instanceof ValidationError)) throw e;
-    throw new ValidationError(scope, `${e.message.slice(scope.node.path.length + 2)} (${shown})`);
+    if (!(e instanceof ValidationError)) throw e;
+    throw new ValidationError(scope, `${e.message.slice(scope.node.path.length + 2)} (${value.toString()})`);
   }
   return amount;
 }

@@ -4,8 +4,9 @@ import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-tar
 import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { EncryptionKey, IEncryptionKey } from "../kms/encryption-key";
-import { createMathAlarm, Metric, MetricOptions } from "../cloudwatch/metric";
+import { createMathAlarm, Metric, metricFactory, MetricOptions } from "../cloudwatch/metric";
 import { IGrantable, PolicyStatement } from "../iam/policy-statement";
+import { nameOfImportedArn } from "../core/arn";
 import { uniqueName } from "../core/naming";
 import { isUnresolved, validateOneOf, validatePattern, validateRange, ValidationError } from "../core/validation";
 import { skipCheckov } from "../core/checkov";
@@ -19,8 +20,11 @@ export enum TableEncryption {
   CUSTOMER_MANAGED = "CUSTOMER_MANAGED",
 }
 
+/** How the table's reads and writes are paid for. */
 export enum BillingMode {
+  /** Per request: nothing to plan, scales with traffic. */
   PAY_PER_REQUEST = "PAY_PER_REQUEST",
+  /** Capacity units, autoscaled between `min` and `max` (`readCapacity`, `writeCapacity`). */
   PROVISIONED = "PROVISIONED",
 }
 
@@ -81,15 +85,14 @@ const WRITE_ACTIONS = [
   "dynamodb:PutItem",
   "dynamodb:UpdateItem",
 ];
-const KEY_READ_ACTIONS = ["kms:Decrypt", "kms:DescribeKey"];
-const KEY_WRITE_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"];
+/** What DynamoDB needs of a reader's (`read`) or writer's (`write`) principal on a customer key. */
+const KEY_ACTIONS = {
+  read: ["kms:Decrypt", "kms:DescribeKey"],
+  write: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],
+};
 /** Operations whose SystemErrors the default alarm sums. */
 const ALARMED_OPERATIONS = ["GetItem", "PutItem", "BatchGetItem", "BatchWriteItem", "UpdateItem", "DeleteItem", "Query", "Scan"];
 
-/**
- * A DynamoDB table for ingested events: on-demand, encrypted, point-in-time recovery on,
- * with exact grants and alarms on throttling and system errors.
- */
 /** A DynamoDB table, created here (`EventTable`) or existing (`EventTable.fromTableAttributes`). */
 export interface IEventTable extends IConstruct {
   readonly tableName: string;
@@ -101,7 +104,7 @@ export interface IEventTable extends IConstruct {
   grantWriteData(grantee: IGrantable): void;
   grantReadWriteData(grantee: IGrantable): void;
   grant(grantee: IGrantable, ...actions: string[]): void;
-  grantKey(grantee: IGrantable, actionsOrAccess: string[] | "read" | "write"): void;
+  grantKey(grantee: IGrantable, access: "read" | "write"): void;
   metric(metricName: string, options?: MetricOptions & { operation?: string }): Metric;
   metricThrottleEvents(kind: "read" | "write", options?: MetricOptions): Metric;
   metricSystemErrors(operation: string, options?: MetricOptions): Metric;
@@ -118,13 +121,13 @@ abstract class EventTableBase extends Construct implements IEventTable {
   /** Read items: BatchGetItem, ConditionCheckItem, DescribeTable, GetItem, Query, Scan (+ KMS on a customer key). */
   grantReadData(grantee: IGrantable): void {
     this.grant(grantee, ...READ_ACTIONS);
-    this.grantKey(grantee, KEY_READ_ACTIONS);
+    this.grantKey(grantee, "read");
   }
 
   /** Write items: BatchWriteItem, DeleteItem, DescribeTable, PutItem, UpdateItem (+ KMS on a customer key). */
   grantWriteData(grantee: IGrantable): void {
     this.grant(grantee, ...WRITE_ACTIONS);
-    this.grantKey(grantee, KEY_WRITE_ACTIONS);
+    this.grantKey(grantee, "write");
   }
 
   grantReadWriteData(grantee: IGrantable): void {
@@ -138,25 +141,24 @@ abstract class EventTableBase extends Construct implements IEventTable {
   }
 
   /** The KMS actions a reader (`read`) or writer (`write`) of a customer-key table needs; nothing for AWS keys. */
-  grantKey(grantee: IGrantable, actionsOrAccess: string[] | "read" | "write"): void {
-    if (!this.encryptionKey) return;
-    const actions =
-      actionsOrAccess === "read" ? KEY_READ_ACTIONS : actionsOrAccess === "write" ? KEY_WRITE_ACTIONS : actionsOrAccess;
-    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [this.encryptionKey.keyArn] }));
+  grantKey(grantee: IGrantable, access: "read" | "write"): void {
+    this.encryptionKey?.grant(grantee, KEY_ACTIONS[access]);
   }
 
+  /** Any AWS/DynamoDB metric of this table, optionally of one operation (Sum unless told). */
   metric(metricName: string, options: MetricOptions & { operation?: string } = {}): Metric {
-    return Metric.of("AWS/DynamoDB", metricName, { TableName: this.tableName, ...(options.operation ? { Operation: options.operation } : {}) }, options);
+    const { operation, ...metricOptions } = options;
+    return metricFactory("AWS/DynamoDB", { TableName: this.tableName, ...(operation ? { Operation: operation } : {}) })(metricName, "Sum", metricOptions);
   }
 
   /** Throttled read (`read`) or write (`write`) events (Sum). */
-  metricThrottleEvents(kind: "read" | "write", options: MetricOptions = {}): Metric {
-    return this.metric(kind === "read" ? "ReadThrottleEvents" : "WriteThrottleEvents", { statistic: "Sum", ...options });
+  metricThrottleEvents(kind: "read" | "write", options?: MetricOptions): Metric {
+    return this.metric(kind === "read" ? "ReadThrottleEvents" : "WriteThrottleEvents", options);
   }
 
   /** HTTP 500s from DynamoDB for one operation (Sum). */
-  metricSystemErrors(operation: string, options: MetricOptions = {}): Metric {
-    return this.metric("SystemErrors", { statistic: "Sum", operation, ...options });
+  metricSystemErrors(operation: string, options?: MetricOptions): Metric {
+    return this.metric("SystemErrors", { ...options, operation });
   }
 }
 
@@ -172,6 +174,8 @@ export interface EventTableAttributes {
   readonly encryptionKey?: IEncryptionKey;
 }
 
+const TABLE_ARN = /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[a-zA-Z0-9_.-]{3,255}$/;
+
 class ImportedEventTable extends EventTableBase {
   readonly tableName: string;
   readonly tableArn: string;
@@ -181,17 +185,18 @@ class ImportedEventTable extends EventTableBase {
 
   constructor(scope: Construct, id: string, attrs: EventTableAttributes) {
     super(scope, id);
-    validatePattern(this, "tableArn", attrs.tableArn, /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[a-zA-Z0-9_.-]{3,255}$/, "a DynamoDB table ARN");
-    const parsed = isUnresolved(attrs.tableArn) ? undefined : attrs.tableArn.split("/")[1];
-    if (!attrs.tableName && !parsed) throw new ValidationError(this, "tableName is required when tableArn is a reference");
+    this.tableName = nameOfImportedArn(this, { arnProp: "tableArn", arn: attrs.tableArn, pattern: TABLE_ARN, description: "a DynamoDB table ARN", nameProp: "tableName", name: attrs.tableName });
     this.tableArn = attrs.tableArn;
-    this.tableName = attrs.tableName ?? parsed!;
     this.partitionKey = attrs.partitionKey ?? { name: "eventId", type: "S" };
     this.sortKey = attrs.sortKey;
     this.encryptionKey = attrs.encryptionKey;
   }
 }
 
+/**
+ * A DynamoDB table for ingested events: on-demand, encrypted, point-in-time recovery on,
+ * with exact grants and alarms on throttling and system errors.
+ */
 export class EventTable extends EventTableBase {
   /** A table that exists already (grants and metrics only; nothing is created). */
   static fromTableAttributes(scope: Construct, id: string, attrs: EventTableAttributes): IEventTable {

@@ -58,7 +58,11 @@ export interface IGrantable {
 export interface IPrincipal {
   /** Adds a statement to the principal's identity policy; a statement it already has is not added again. */
   addToPrincipalPolicy(statement: PolicyStatement): void;
-  /** The Terraform resources holding this principal's policies (for `dependsOn`). */
+  /**
+   * The Terraform resources holding this principal's policies.
+   * @deprecated Resources that name a role or user depend on its policies without being told
+   * (`PolicyDependencyAspect`, at synth); do not thread these into `dependsOn`.
+   */
   readonly policyDependables: TerraformResource[];
 }
 

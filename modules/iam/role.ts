@@ -1,10 +1,13 @@
-import { TerraformResource } from "cdktf";
+import { Fn, Token } from "cdktf";
 import { Construct } from "constructs";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { Conditions, IGrantable, IPrincipal, PolicyStatement, PrincipalPolicy } from "./policy-statement";
+import { Conditions, IGrantable, PolicyStatement } from "./policy-statement";
+import { PrincipalBase } from "./principal-base";
+import { Duration } from "../core/duration";
 import { uniqueName } from "../core/naming";
-import { validateRange } from "../core/validation";
+import { nameOfImportedArn } from "../core/arn";
+import { isUnresolved, validateDuration, ValidationError } from "../core/validation";
 
 /** Who may assume a role: one trust statement. */
 export interface RoleTrust {
@@ -21,8 +24,24 @@ export interface RoleProps {
   readonly roleName?: string;
   /** @default none */
   readonly description?: string;
-  /** Maximum session length in seconds, 3600–43200. @default 3600 */
-  readonly maxSessionDurationSeconds?: number;
+  /** Maximum session length, 1–12 hours in whole seconds. @default 1 hour */
+  readonly maxSessionDuration?: Duration;
+}
+
+/** A role, created here (`Role`) or existing (`Role.fromRoleArn`). */
+export interface IRole extends IGrantable {
+  readonly roleArn: string;
+  readonly roleName: string;
+}
+
+export interface FromRoleArnOptions {
+  /**
+   * Whether grants may add an inline policy (`aws_iam_role_policy`) to the existing role. With
+   * false, a grant fails at synth, naming the role and the statement: the role's permissions
+   * are managed elsewhere, so the missing permission must be added there. (AWS CDK drops such
+   * grants silently instead.) @default true
+   */
+  readonly mutable?: boolean;
 }
 
 /** Trust-policy helpers. */
@@ -37,21 +56,61 @@ export const Trust = {
   },
 };
 
+/** `arn:<partition>:iam::<account>:role/<optional path/>name`. */
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+
+/** An existing role: grants land in an inline policy of its own, created in the importing scope. */
+class ImportedRole extends PrincipalBase implements IRole {
+  readonly roleArn: string;
+  readonly roleName: string;
+  private readonly mutable: boolean;
+
+  constructor(scope: Construct, id: string, roleArn: string, options: FromRoleArnOptions) {
+    super(scope, id);
+    this.roleName = nameOfImportedArn(this, {
+      arnProp: "roleArn",
+      arn: roleArn,
+      pattern: ROLE_ARN,
+      description: "an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
+      nameProp: "roleName",
+      // A reference's name is its last segment too, taken by Terraform (a path may come before it).
+      name: isUnresolved(roleArn) ? Token.asString(Fn.element(Fn.reverse(Fn.split("/", roleArn)), 0)) : undefined,
+    });
+    this.roleArn = roleArn;
+    this.mutable = options.mutable ?? true;
+    // Named after this construct, so it cannot collide with the role's other inline policies.
+    this.attachPolicy(roleArn, (policy) => new IamRolePolicy(this, "Policy", { name: uniqueName(this, 128), role: this.roleName, policy }));
+  }
+
+  addToPrincipalPolicy(statement: PolicyStatement): void {
+    if (!this.mutable) {
+      throw new ValidationError(
+        this,
+        `cannot grant ${statement.actions.join(", ")} on ${statement.resources.join(", ")}: role ${this.roleArn} was imported with mutable: false (its permissions are managed elsewhere)`,
+      );
+    }
+    super.addToPrincipalPolicy(statement);
+  }
+}
+
 /** An IAM role whose permissions are one inline policy, built from the grants made to it. */
-export class Role extends Construct implements IGrantable, IPrincipal {
+export class Role extends PrincipalBase implements IRole {
+  /**
+   * A role that exists already, by ARN (a literal, validated at synth, or a reference). Its
+   * name is parsed from the ARN. Grants add one inline policy to it, created in `scope`, unless
+   * `mutable` is false.
+   */
+  static fromRoleArn(scope: Construct, id: string, roleArn: string, options: FromRoleArnOptions = {}): IRole {
+    return new ImportedRole(scope, id, roleArn, options);
+  }
+
   readonly resource: IamRole;
   readonly roleArn: string;
   readonly roleName: string;
-  readonly grantPrincipal: IPrincipal = this;
-  private readonly policy: PrincipalPolicy;
 
   constructor(scope: Construct, id: string, props: RoleProps) {
     super(scope, id);
-    validateRange(this, "maxSessionDurationSeconds", props.maxSessionDurationSeconds, {
-      min: 3600,
-      max: 43200,
-      unit: "seconds",
-    });
+    const maxSessionSeconds = validateDuration(this, "maxSessionDuration", props.maxSessionDuration, "seconds", { min: 3600, max: 43200 });
     const trust = {
       Version: "2012-10-17",
       Statement: [
@@ -67,20 +126,10 @@ export class Role extends Construct implements IGrantable, IPrincipal {
       name: props.roleName ?? uniqueName(this, 64),
       description: props.description,
       assumeRolePolicy: JSON.stringify(trust),
-      maxSessionDuration: props.maxSessionDurationSeconds,
+      maxSessionDuration: maxSessionSeconds,
     });
     this.roleArn = this.resource.arn;
     this.roleName = this.resource.name;
-    this.policy = new PrincipalPolicy(
-      (policy) => new IamRolePolicy(this, "Policy", { name: "least-privilege", role: this.resource.id, policy }),
-    );
-  }
-
-  addToPrincipalPolicy(statement: PolicyStatement): void {
-    this.policy.add(statement);
-  }
-
-  get policyDependables(): TerraformResource[] {
-    return this.policy.dependables;
+    this.attachPolicy(this.roleArn, (policy) => new IamRolePolicy(this, "Policy", { name: "least-privilege", role: this.resource.id, policy }));
   }
 }

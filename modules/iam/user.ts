@@ -1,8 +1,7 @@
-import { TerraformResource } from "cdktf";
 import { Construct } from "constructs";
 import { IamUser } from "@cdktf/provider-aws/lib/iam-user";
 import { IamUserPolicy } from "@cdktf/provider-aws/lib/iam-user-policy";
-import { IGrantable, IPrincipal, PolicyStatement, PrincipalPolicy } from "./policy-statement";
+import { PrincipalBase } from "./principal-base";
 import { uniqueName } from "../core/naming";
 
 export interface UserProps {
@@ -13,12 +12,10 @@ export interface UserProps {
 }
 
 /** An IAM user whose permissions are one inline policy, built from the grants made to it. */
-export class User extends Construct implements IGrantable, IPrincipal {
+export class User extends PrincipalBase {
   readonly resource: IamUser;
   readonly userName: string;
   readonly userArn: string;
-  readonly grantPrincipal: IPrincipal = this;
-  private readonly policy: PrincipalPolicy;
 
   constructor(scope: Construct, id: string, props: UserProps = {}) {
     super(scope, id);
@@ -28,16 +25,6 @@ export class User extends Construct implements IGrantable, IPrincipal {
     });
     this.userName = this.resource.name;
     this.userArn = this.resource.arn;
-    this.policy = new PrincipalPolicy(
-      (policy) => new IamUserPolicy(this, "Policy", { name: "least-privilege", user: this.resource.name, policy }),
-    );
-  }
-
-  addToPrincipalPolicy(statement: PolicyStatement): void {
-    this.policy.add(statement);
-  }
-
-  get policyDependables(): TerraformResource[] {
-    return this.policy.dependables;
+    this.attachPolicy(this.userArn, (policy) => new IamUserPolicy(this, "Policy", { name: "least-privilege", user: this.resource.name, policy }));
   }
 }

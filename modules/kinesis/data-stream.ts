@@ -2,10 +2,13 @@ import { Construct, IConstruct } from "constructs";
 import { KinesisStream } from "@cdktf/provider-aws/lib/kinesis-stream";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { EncryptionKey, IEncryptionKey } from "../kms/encryption-key";
-import { Metric, MetricOptions } from "../cloudwatch/metric";
+import { Metric, metricFactory, MetricFactory, MetricOptions } from "../cloudwatch/metric";
 import { IGrantable, PolicyStatement } from "../iam/policy-statement";
+import { Duration } from "../core/duration";
+import { Size } from "../core/size";
+import { nameOfImportedArn } from "../core/arn";
 import { uniqueName } from "../core/naming";
-import { isUnresolved, validateOneOf, validatePattern, validateRange, ValidationError } from "../core/validation";
+import { isUnresolved, validateDuration, validateOneOf, validatePattern, ValidationError } from "../core/validation";
 
 /** How the stream's capacity is managed. */
 export enum StreamMode {
@@ -42,8 +45,8 @@ export interface DataStreamProps {
   readonly streamMode?: StreamMode;
   /** Shards, a whole number ≥ 1; provisioned mode only. @default 1 */
   readonly shardCount?: number;
-  /** How long records stay readable, 24–8760 hours. @default 24 */
-  readonly retentionPeriodHours?: number;
+  /** How long records stay readable, 24–8760 whole hours. @default 24 hours */
+  readonly retentionPeriod?: Duration;
   /** Encryption at rest. @default AWS_MANAGED, or CUSTOMER_MANAGED when `encryptionKey` is given */
   readonly encryption?: StreamEncryption;
   /** A customer-managed key to use instead of creating one. @default created when encryption is CUSTOMER_MANAGED */
@@ -59,8 +62,8 @@ export interface DataStreamProps {
 export interface ShardEstimateInput {
   /** Records written per second at peak. */
   readonly recordsPerSecond: number;
-  /** Average record size in bytes. @default 1024 (the partner guide's figure) */
-  readonly averageRecordSizeBytes?: number;
+  /** Average record size. @default 1 KiB (the partner guide's figure) */
+  readonly averageRecordSize?: Size;
   /** Standard (shared-throughput) consumers reading every record. @default 1 */
   readonly consumers?: number;
 }
@@ -88,7 +91,10 @@ const KINESIS_READ_ACTIONS = [
 ];
 const KINESIS_WRITE_ACTIONS = ["kinesis:PutRecord", "kinesis:PutRecords"];
 
-/** A Kinesis data stream, created here (`DataStream`) or existing (`DataStream.fromStreamArn`). */
+/**
+ * A Kinesis data stream, created here (`DataStream`) or existing (`DataStream.fromStreamArn`):
+ * what every construct that reads, writes or watches a stream takes.
+ */
 export interface IDataStream extends IConstruct {
   readonly streamArn: string;
   readonly streamName: string;
@@ -115,13 +121,14 @@ abstract class DataStreamBase extends Construct implements IDataStream {
   /** Read records: describe, list shards, get iterators and records; `kms:Decrypt` on a customer key. */
   grantRead(grantee: IGrantable): void {
     this.grant(grantee, ...KINESIS_READ_ACTIONS);
-    this.grantKey(grantee, "kms:Decrypt");
+    // The AWS-managed key needs no identity-policy statement.
+    this.encryptionKey?.grantDecrypt(grantee);
   }
 
   /** Write records: PutRecord and PutRecords only; `kms:GenerateDataKey` on a customer key. */
   grantWrite(grantee: IGrantable): void {
     this.grant(grantee, ...KINESIS_WRITE_ACTIONS);
-    this.grantKey(grantee, "kms:GenerateDataKey");
+    this.encryptionKey?.grantEncrypt(grantee);
   }
 
   /** Both `grantRead` and `grantWrite`. */
@@ -135,41 +142,24 @@ abstract class DataStreamBase extends Construct implements IDataStream {
     grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [this.streamArn] }));
   }
 
-  private grantKey(grantee: IGrantable, action: string): void {
-    if (!this.encryptionKey) return; // the AWS-managed key needs no identity-policy statement
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ actions: [action], resources: [this.encryptionKey.keyArn] }),
-    );
-  }
-
-  /** Any AWS/Kinesis stream metric (Sum unless told). */
-  metric(metricName: string, options: MetricOptions = {}): Metric {
-    return Metric.of("AWS/Kinesis", metricName, { StreamName: this.streamName }, options);
+  /** Any AWS/Kinesis metric of this stream (Sum unless told). */
+  metric(metricName: string, options?: MetricOptions): Metric {
+    return this.metrics(metricName, "Sum", options);
   }
 
   /** Records put into the stream (Sum). */
-  metricIncomingRecords(options: MetricOptions = {}): Metric {
-    return this.metric("IncomingRecords", { statistic: "Sum", ...options });
-  }
-
+  metricIncomingRecords(options?: MetricOptions): Metric { return this.metrics("IncomingRecords", "Sum", options); }
   /** Bytes put into the stream (Sum). */
-  metricIncomingBytes(options: MetricOptions = {}): Metric {
-    return this.metric("IncomingBytes", { statistic: "Sum", ...options });
-  }
-
+  metricIncomingBytes(options?: MetricOptions): Metric { return this.metrics("IncomingBytes", "Sum", options); }
   /** Age of the last record read by GetRecords: how far the slowest consumer lags (Maximum). */
-  metricGetRecordsIteratorAgeMilliseconds(options: MetricOptions = {}): Metric {
-    return this.metric("GetRecords.IteratorAgeMilliseconds", { statistic: "Maximum", ...options });
-  }
-
+  metricGetRecordsIteratorAgeMilliseconds(options?: MetricOptions): Metric { return this.metrics("GetRecords.IteratorAgeMilliseconds", "Maximum", options); }
   /** Share of GetRecords calls throttled (Average, 0–1). */
-  metricReadProvisionedThroughputExceeded(options: MetricOptions = {}): Metric {
-    return this.metric("ReadProvisionedThroughputExceeded", { statistic: "Average", ...options });
-  }
-
+  metricReadProvisionedThroughputExceeded(options?: MetricOptions): Metric { return this.metrics("ReadProvisionedThroughputExceeded", "Average", options); }
   /** Share of records rejected for throughput (Average, 0–1). */
-  metricWriteProvisionedThroughputExceeded(options: MetricOptions = {}): Metric {
-    return this.metric("WriteProvisionedThroughputExceeded", { statistic: "Average", ...options });
+  metricWriteProvisionedThroughputExceeded(options?: MetricOptions): Metric { return this.metrics("WriteProvisionedThroughputExceeded", "Average", options); }
+
+  private get metrics(): MetricFactory {
+    return metricFactory("AWS/Kinesis", { StreamName: this.streamName });
   }
 }
 
@@ -181,6 +171,8 @@ export interface DataStreamAttributes {
   readonly encryptionKey?: IEncryptionKey;
 }
 
+const STREAM_ARN = /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/[a-zA-Z0-9_.-]{1,128}$/;
+
 class ImportedDataStream extends DataStreamBase {
   readonly streamArn: string;
   readonly streamName: string;
@@ -188,11 +180,8 @@ class ImportedDataStream extends DataStreamBase {
 
   constructor(scope: Construct, id: string, attrs: DataStreamAttributes) {
     super(scope, id);
-    validatePattern(this, "streamArn", attrs.streamArn, /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/[a-zA-Z0-9_.-]{1,128}$/, "a Kinesis stream ARN");
-    const parsed = isUnresolved(attrs.streamArn) ? undefined : attrs.streamArn.split("/")[1];
-    if (!attrs.streamName && !parsed) throw new ValidationError(this, "streamName is required when streamArn is a reference");
+    this.streamName = nameOfImportedArn(this, { arnProp: "streamArn", arn: attrs.streamArn, pattern: STREAM_ARN, description: "a Kinesis stream ARN", nameProp: "streamName", name: attrs.streamName });
     this.streamArn = attrs.streamArn;
-    this.streamName = attrs.streamName ?? parsed!;
     this.encryptionKey = attrs.encryptionKey;
   }
 }
@@ -209,7 +198,7 @@ export class DataStream extends DataStreamBase {
    * each against its per-shard limit.
    */
   static estimateShards(input: ShardEstimateInput): ShardEstimate {
-    const size = input.averageRecordSizeBytes ?? 1024;
+    const size = (input.averageRecordSize ?? Size.kibibytes(1)).toBytes();
     const consumers = input.consumers ?? 1;
     const check = (prop: string, value: number, min: number, integer: boolean) => {
       if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
@@ -219,7 +208,7 @@ export class DataStream extends DataStreamBase {
       }
     };
     check("recordsPerSecond", input.recordsPerSecond, 0, false);
-    check("averageRecordSizeBytes", size, 1, false);
+    check("averageRecordSize", size, 1, false);
     check("consumers", consumers, 1, true);
     const needs: Array<[ShardEstimate["limitedBy"], number]> = [
       ["records-in", Math.ceil(input.recordsPerSecond / SHARD_LIMITS.recordsInPerSecond)],
@@ -236,15 +225,16 @@ export class DataStream extends DataStreamBase {
   readonly streamName: string;
   /** The customer-managed key, when the stream uses one. */
   readonly encryptionKey?: IEncryptionKey;
-  readonly retentionPeriodHours: number;
+  /** How long records stay readable. */
+  readonly retentionPeriod: Duration;
   /** The default alarms, when created. */
   readonly alarms: CloudwatchMetricAlarm[] = [];
 
   constructor(scope: Construct, id: string, props: DataStreamProps = {}) {
     super(scope, id);
+    validatePattern(this, "streamName", props.streamName, /^[a-zA-Z0-9_.-]{1,128}$/, "1–128 characters of [a-zA-Z0-9_.-]");
     const mode = props.streamMode ?? StreamMode.PROVISIONED;
     validateOneOf(this, "streamMode", mode, Object.values(StreamMode));
-    validatePattern(this, "streamName", props.streamName, /^[a-zA-Z0-9_.-]{1,128}$/, "1–128 characters of [a-zA-Z0-9_.-]");
     if (mode === StreamMode.ON_DEMAND && props.shardCount !== undefined) {
       throw new ValidationError(
         this,
@@ -256,7 +246,7 @@ export class DataStream extends DataStreamBase {
         throw new ValidationError(this, `shardCount must be a whole number ≥ 1; got ${String(props.shardCount)}`);
       }
     }
-    validateRange(this, "retentionPeriodHours", props.retentionPeriodHours, { min: 24, max: 8760, unit: "hours" });
+    const retentionHours = validateDuration(this, "retentionPeriod", props.retentionPeriod, "hours", { min: 24, max: 8760 }) ?? 24;
     const encryption =
       props.encryption ?? (props.encryptionKey ? StreamEncryption.CUSTOMER_MANAGED : StreamEncryption.AWS_MANAGED);
     validateOneOf(this, "encryption", encryption, Object.values(StreamEncryption));
@@ -270,14 +260,14 @@ export class DataStream extends DataStreamBase {
       validateOneOf(this, "shardLevelMetrics[]", m, SHARD_LEVEL_METRICS);
     }
 
-    this.retentionPeriodHours = props.retentionPeriodHours ?? 24;
+    this.retentionPeriod = Duration.hours(retentionHours);
     if (encryption === StreamEncryption.CUSTOMER_MANAGED) {
       this.encryptionKey =
         props.encryptionKey ?? new EncryptionKey(this, "Key", { description: `Encrypts Kinesis stream ${this.node.path}` });
     }
     this.resource = new KinesisStream(this, "Resource", {
       name: props.streamName ?? uniqueName(this, 128),
-      retentionPeriod: this.retentionPeriodHours,
+      retentionPeriod: retentionHours,
       ...(mode === StreamMode.PROVISIONED ? { shardCount: props.shardCount ?? 1 } : {}),
       streamModeDetails: { streamMode: mode },
       encryptionType: "KMS",
@@ -293,12 +283,12 @@ export class DataStream extends DataStreamBase {
 
   private createDefaultAlarms(actions?: string[]): void {
     const name = (suffix: string) => `${isUnresolved(this.streamName) ? uniqueName(this, 200) : this.streamName}-${suffix}`;
-    const retentionMs = this.retentionPeriodHours * 3600 * 1000;
+
     this.alarms.push(
       this.metricGetRecordsIteratorAgeMilliseconds().createAlarm(this, "IteratorAgeAlarm", {
         alarmName: name("iterator-age"),
         // Half the retention: at 100% records expire unread; half leaves as long again to fix the consumer.
-        threshold: isUnresolved(this.retentionPeriodHours) ? 12 * 3600 * 1000 : retentionMs / 2,
+        threshold: this.retentionPeriod.toMilliseconds() / 2,
         comparisonOperator: "GreaterThanThreshold",
         evaluationPeriods: 1,
         alarmDescription: "The slowest consumer lags by more than half the stream's retention; records will expire unread.",

@@ -1,10 +1,12 @@
-import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import { IamAccessKey } from "@cdktf/provider-aws/lib/iam-access-key";
 import { IGrantable } from "../iam/policy-statement";
 import { Role, Trust } from "../iam/role";
 import { User } from "../iam/user";
-import { validateOneOf, validatePattern, validateRange, ValidationError } from "../core/validation";
+import { IDataStream } from "./data-stream";
+import { Duration } from "../core/duration";
+import { addOutput } from "../core/outputs";
+import { validateDuration, validateOneOf, validatePattern, ValidationError } from "../core/validation";
 import { skipCheckov } from "../core/checkov";
 
 /** How the external producer authenticates. */
@@ -20,22 +22,17 @@ export enum ProducerAccessMode {
   ACCESS_KEY = "ACCESS_KEY",
 }
 
-/** A stream producers may be given write access to (e.g. `DataStream`). */
-export interface IWritableStream {
-  grantWrite(grantee: IGrantable): void;
-}
-
 export interface ProducerAccessProps {
   /** The stream the partner writes to; the identity gets `grantWrite` on it and nothing else. */
-  readonly stream: IWritableStream;
+  readonly stream: IDataStream;
   /** @default ProducerAccessMode.ASSUME_ROLE */
   readonly mode?: ProducerAccessMode;
   /** ASSUME_ROLE: the partner's 12-digit AWS account ID. Required in that mode. */
   readonly trustedAccountId?: string;
   /** ASSUME_ROLE: the ExternalId the partner must pass, 2–1224 of `[\w+=,.@:/-]`. Required in that mode. */
   readonly externalId?: string;
-  /** ASSUME_ROLE: session length, 3600–43200 s. @default 3600 */
-  readonly maxSessionDurationSeconds?: number;
+  /** ASSUME_ROLE: session length, 1–12 hours. @default 1 hour */
+  readonly maxSessionDuration?: Duration;
   /** ACCESS_KEY: a base64 PGP public key or `keybase:user`; the secret is then output encrypted. @default none (plain, sensitive) */
   readonly pgpKey?: string;
   /** Physical role or user name. @default a deterministic name from the construct path */
@@ -62,7 +59,7 @@ export class ProducerAccess extends Construct implements IGrantable {
     super(scope, id);
     this.mode = props.mode ?? ProducerAccessMode.ASSUME_ROLE;
     validateOneOf(this, "mode", this.mode, Object.values(ProducerAccessMode));
-    const roleOnly = { trustedAccountId: props.trustedAccountId, externalId: props.externalId, maxSessionDurationSeconds: props.maxSessionDurationSeconds };
+    const roleOnly = { trustedAccountId: props.trustedAccountId, externalId: props.externalId, maxSessionDuration: props.maxSessionDuration };
     if (this.mode === ProducerAccessMode.ASSUME_ROLE) {
       if (props.pgpKey !== undefined) {
         throw new ValidationError(this, "pgpKey applies to ACCESS_KEY mode only; mode is ASSUME_ROLE");
@@ -75,7 +72,7 @@ export class ProducerAccess extends Construct implements IGrantable {
         throw new ValidationError(this, "externalId is required in ASSUME_ROLE mode: 2–1224 characters of [\\w+=,.@:/-]");
       }
       validatePattern(this, "externalId", props.externalId, /^[\w+=,.@:/-]{2,1224}$/, "2–1224 characters of [\\w+=,.@:/-]");
-      validateRange(this, "maxSessionDurationSeconds", props.maxSessionDurationSeconds, { min: 3600, max: 43200, unit: "seconds" });
+      validateDuration(this, "maxSessionDuration", props.maxSessionDuration, "seconds", { min: 3600, max: 43200 });
     } else {
       const set = Object.entries(roleOnly).filter(([, v]) => v !== undefined).map(([k]) => k);
       if (set.length > 0) {
@@ -84,24 +81,23 @@ export class ProducerAccess extends Construct implements IGrantable {
     }
 
     const outputs = props.outputs ?? true;
-    const outputId = (suffix: string) => `${id.replace(/[^A-Za-z0-9_]/g, "_")}_${suffix}`;
     if (this.mode === ProducerAccessMode.ASSUME_ROLE) {
       this.role = new Role(this, "Role", {
         roleName: props.identityName,
         description: `External producer: put records into one Kinesis stream (${this.node.path})`,
         assumedBy: Trust.account(props.trustedAccountId!, { StringEquals: { "sts:ExternalId": props.externalId! } }),
-        maxSessionDurationSeconds: props.maxSessionDurationSeconds,
+        maxSessionDuration: props.maxSessionDuration,
       });
       this.grantPrincipal = this.role.grantPrincipal;
       if (outputs) {
-        new TerraformOutput(this, "RoleArnOutput", {
+        addOutput(this, "RoleArnOutput", `${id}_role_arn`, {
           value: this.role.roleArn,
           description: "Role the partner assumes (with the ExternalId) to put records",
-        }).overrideLogicalId(outputId("role_arn"));
-        new TerraformOutput(this, "ExternalIdOutput", {
+        });
+        addOutput(this, "ExternalIdOutput", `${id}_external_id`, {
           value: props.externalId,
           description: "ExternalId the partner passes to sts:AssumeRole",
-        }).overrideLogicalId(outputId("external_id"));
+        });
       }
     } else {
       this.user = new User(this, "User", { userName: props.identityName, path: "/external-producers/" });
@@ -110,23 +106,20 @@ export class ProducerAccess extends Construct implements IGrantable {
       const why = "A machine identity for an external partner that cannot assume roles (ACCESS_KEY mode); SSO and groups are for people. ASSUME_ROLE is used when the partner's account is known";
       skipCheckov(this.user.resource, "CKV_AWS_273", why);
       if (outputs) {
-        new TerraformOutput(this, "AccessKeyIdOutput", {
-          value: this.accessKey.id,
-          description: "Access key ID for the partner",
-        }).overrideLogicalId(outputId("access_key_id"));
-        new TerraformOutput(this, "SecretOutput", {
+        addOutput(this, "AccessKeyIdOutput", `${id}_access_key_id`, { value: this.accessKey.id, description: "Access key ID for the partner" });
+        addOutput(this, "SecretOutput", `${id}_${props.pgpKey ? "encrypted_secret_access_key" : "secret_access_key"}`, {
           value: props.pgpKey ? this.accessKey.encryptedSecret : this.accessKey.secret,
           description: props.pgpKey
             ? "Secret access key, PGP-encrypted for the partner (base64)"
             : "Secret access key; send it to the partner over an encrypted channel",
           sensitive: true,
-        }).overrideLogicalId(outputId(props.pgpKey ? "encrypted_secret_access_key" : "secret_access_key"));
+        });
       }
     }
     props.stream.grantWrite(this);
     // The user's inline policy exists once the grant is made.
-    for (const policy of this.user?.policyDependables ?? []) {
-      skipCheckov(policy, "CKV_AWS_40", "The partner's machine user has exactly one inline policy (PutRecord/PutRecords on one stream); a group of one adds nothing");
+    if (this.user?.policyResource) {
+      skipCheckov(this.user.policyResource, "CKV_AWS_40", "The partner's machine user has exactly one inline policy (PutRecord/PutRecords on one stream); a group of one adds nothing");
     }
   }
 }

@@ -1,7 +1,8 @@
 import { Construct } from "constructs";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
-import { validateRange, validatePattern } from "../core/validation";
+import { Duration } from "../core/duration";
+import { validateDuration, validatePattern } from "../core/validation";
 import { skipCheckov } from "../core/checkov";
 import { Conditions, IGrantable, PolicyStatement } from "../iam/policy-statement";
 
@@ -26,8 +27,8 @@ export interface EncryptionKeyProps {
   readonly description: string;
   /** Alias without the `alias/` prefix. @default none */
   readonly alias?: string;
-  /** Waiting period before deletion, 7–30 days. @default 30 */
-  readonly deletionWindowInDays?: number;
+  /** How long a key scheduled for deletion can still be restored, 7–30 whole days. @default 30 days */
+  readonly pendingWindow?: Duration;
 }
 
 /** The grant methods, shared by a created key and an imported one. */
@@ -48,6 +49,9 @@ abstract class EncryptionKeyBase implements IEncryptionKey {
   }
 }
 
+/** `arn:<partition>:kms:<region>:<account>:key/<key id>`. */
+const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+
 class ImportedKey extends EncryptionKeyBase {
   constructor(readonly keyArn: string) {
     super();
@@ -59,8 +63,12 @@ class ImportedKey extends EncryptionKeyBase {
  * default (the account may delegate use through IAM), so grants are plain IAM statements.
  */
 export class EncryptionKey extends Construct implements IEncryptionKey {
-  /** A key that exists already, by ARN. */
+  /**
+   * A key that exists already, by its key ARN (a literal, validated at synth, or a reference).
+   * Not an alias ARN: IAM grants on an alias do not cover the key.
+   */
   static fromKeyArn(keyArn: string): IEncryptionKey {
+    validatePattern("EncryptionKey.fromKeyArn", "keyArn", keyArn, KEY_ARN, "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)");
     return new ImportedKey(keyArn);
   }
 
@@ -70,12 +78,12 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
 
   constructor(scope: Construct, id: string, props: EncryptionKeyProps) {
     super(scope, id);
-    validateRange(this, "deletionWindowInDays", props.deletionWindowInDays, { min: 7, max: 30, unit: "days" });
+    const pendingWindowDays = validateDuration(this, "pendingWindow", props.pendingWindow, "days", { min: 7, max: 30 });
     validatePattern(this, "alias", props.alias, /^(?!aws\/)[a-zA-Z0-9/_-]{1,250}$/, "1–250 of [a-zA-Z0-9/_-], not starting with aws/");
     this.resource = new KmsKey(this, "Resource", {
       description: props.description,
       enableKeyRotation: true,
-      deletionWindowInDays: props.deletionWindowInDays ?? 30,
+      deletionWindowInDays: pendingWindowDays ?? 30,
     });
     this.keyArn = this.resource.arn;
     this.grants = new ImportedKey(this.keyArn);

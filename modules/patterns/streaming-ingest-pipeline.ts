@@ -1,4 +1,3 @@
-import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
 import { AwsEnvironment } from "../core/aws-environment";
@@ -13,6 +12,7 @@ import { IBucket, SecureBucket } from "../s3/secure-bucket";
 import { EncryptionKey } from "../kms/encryption-key";
 import { ProducerAccess, ProducerAccessProps } from "../kinesis/producer-access";
 import { Metric } from "../cloudwatch/metric";
+import { addOutput } from "../core/outputs";
 import { validatePattern, ValidationError } from "../core/validation";
 
 export interface ArchiveProps {
@@ -35,7 +35,7 @@ export interface StreamingIngestPipelineProps {
   readonly existingTable?: IEventTable;
   /** Consumer settings. @default the StreamConsumer defaults, function `<prefix>-stream-consumer` */
   readonly consumer?: Omit<StreamConsumerProps, "stream" | "table">;
-  /** Ingest API settings; an existing secret goes in `credentials.existingSecretArn`. @default `<prefix>-ingest`, stage prod */
+  /** Ingest API settings; an existing secret goes in `credentials.existingSecret` (`Secret.fromSecretArn`). @default `<prefix>-ingest`, stage prod */
   readonly api?: Omit<IngestApiProps, "streams" | "outputs">;
   /** The delivery streams to S3, at least one. @default one, `<stream>-to-s3` */
   readonly archives?: ArchiveProps[];
@@ -162,7 +162,7 @@ export class StreamingIngestPipeline extends Construct {
 
   private createOutputs(id: string, pgpEncrypted: boolean): void {
     const out = (name: string, value: string, description: string, sensitive = false) =>
-      new TerraformOutput(this, `Output-${name}`, { value, description, sensitive }).overrideLogicalId(`${id.replace(/[^A-Za-z0-9_]/g, "_")}_${name}`);
+      addOutput(this, `Output-${name}`, `${id}_${name}`, { value, description, sensitive });
     out("api_url", this.api.url, "Ingest API endpoint");
     out("api_credentials_secret_arn", this.api.credentials.secretArn, "Secret holding the API's Basic-auth credentials");
     this.api.addApiKeysOutput(this, "Output-api_keys", `${id}_api_keys`);

@@ -10,7 +10,8 @@ import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { AwsEnvironment } from "../core/aws-environment";
 import { IEncryptionKey } from "../kms/encryption-key";
-import { validatePattern, validateRange, ValidationError } from "../core/validation";
+import { Duration } from "../core/duration";
+import { validateDuration, validatePattern, ValidationError } from "../core/validation";
 import { skipCheckov } from "../core/checkov";
 
 /** A bucket something can be granted access to or deliver into: created here, or existing. */
@@ -36,10 +37,10 @@ export interface SecureBucketProps {
   readonly accessLogsPrefix?: string;
   /** This bucket receives other buckets' access logs: lets the S3 logging service write (SSE-S3 only). @default false */
   readonly accessLogTarget?: boolean;
-  /** Delete current objects after this many days. @default never (365 for an access-log target) */
-  readonly expirationDays?: number;
-  /** Delete overwritten or deleted versions after this many days, 1–3650. @default 90 */
-  readonly noncurrentVersionExpirationDays?: number;
+  /** Delete current objects this long after creation, 1–36500 whole days. @default never (365 days for an access-log target) */
+  readonly expiration?: Duration;
+  /** Delete overwritten or deleted versions this long after they stop being current, 1–3650 whole days. @default 90 days */
+  readonly noncurrentVersionExpiration?: Duration;
   /** Let `terraform destroy` delete a non-empty bucket. @default false */
   readonly forceDestroy?: boolean;
 }
@@ -68,8 +69,8 @@ export class SecureBucket extends Construct implements IBucket {
     validatePattern(this, "bucketName", props.bucketName, /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "3–63 characters of [a-z0-9.-], starting and ending with a letter or digit");
     validatePattern(this, "bucketPrefix", props.bucketPrefix, /^[a-z0-9][a-z0-9.-]{0,36}$/, "1–37 characters of [a-z0-9.-]");
     if (props.bucketName && props.bucketPrefix) throw new ValidationError(this, "bucketName and bucketPrefix are exclusive; give one");
-    validateRange(this, "expirationDays", props.expirationDays, { min: 1, max: 36500, unit: "days" });
-    validateRange(this, "noncurrentVersionExpirationDays", props.noncurrentVersionExpirationDays, { min: 1, max: 3650, unit: "days" });
+    const expirationDays = validateDuration(this, "expiration", props.expiration, "days", { min: 1, max: 36500 }) ?? (props.accessLogTarget ? 365 : undefined);
+    const noncurrentDays = validateDuration(this, "noncurrentVersionExpiration", props.noncurrentVersionExpiration, "days", { min: 1, max: 3650 }) ?? 90;
     if (props.accessLogTarget && props.encryptionKey) {
       throw new ValidationError(this, "encryptionKey cannot be used with accessLogTarget: S3 server access logs can only be delivered to SSE-S3 buckets");
     }
@@ -140,7 +141,6 @@ export class SecureBucket extends Construct implements IBucket {
       dependsOn: [publicAccess],
     });
 
-    const expirationDays = props.expirationDays ?? (props.accessLogTarget ? 365 : undefined);
     new S3BucketLifecycleConfiguration(this, "Lifecycle", {
       bucket,
       rule: [
@@ -149,7 +149,7 @@ export class SecureBucket extends Construct implements IBucket {
           status: "Enabled",
           filter: [{ prefix: "" }],
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
-          noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentVersionExpirationDays ?? 90 }],
+          noncurrentVersionExpiration: [{ noncurrentDays }],
           ...(expirationDays ? { expiration: [{ days: expirationDays }] } : {}),
         },
       ],

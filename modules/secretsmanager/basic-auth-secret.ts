@@ -4,9 +4,11 @@ import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { EphemeralResource } from "../core/ephemeral-resource";
 import { EncryptionKey, IEncryptionKey } from "../kms/encryption-key";
-import { IGrantable, PolicyStatement } from "../iam/policy-statement";
+import { IGrantable } from "../iam/policy-statement";
+import { ISecret, Secret } from "./secret";
+import { Duration } from "../core/duration";
 import { uniqueName } from "../core/naming";
-import { validatePattern, validateRange, ValidationError } from "../core/validation";
+import { validateDuration, validatePattern, validateRange, ValidationError } from "../core/validation";
 import { skipCheckov } from "../core/checkov";
 
 export interface BasicAuthSecretProps {
@@ -18,83 +20,81 @@ export interface BasicAuthSecretProps {
   readonly secretName?: string;
   /** The KMS key encrypting the secret. @default a created customer-managed key (rotation on) */
   readonly encryptionKey?: IEncryptionKey;
-  /** Use an existing secret (`{"username","password"}` JSON) instead of creating one. @default none */
-  readonly existingSecretArn?: string;
-  /** With `existingSecretArn`: its customer-managed key, so readers are granted kms:Decrypt. @default none (AWS-managed key) */
-  readonly existingSecretKey?: IEncryptionKey;
-  /** Days a deleted secret can be restored, 7–30. @default 30 */
-  readonly recoveryWindowDays?: number;
+  /** How long a deleted secret can be restored, 7–30 whole days. @default 30 days */
+  readonly recoveryWindow?: Duration;
+  /**
+   * An existing secret holding `{"username","password"}` JSON, instead of creating one:
+   * `Secret.fromSecretArn(arn, key?)`. @default none (a secret is created)
+   */
+  readonly existingSecret?: ISecret;
 }
 
 /**
  * A Secrets Manager secret holding Basic-auth credentials `{ "username", "password" }`: created
- * with a random password and a KMS key, or an existing secret by ARN.
+ * with a random password and a KMS key, or an existing one (`existingSecret`).
  *
  * The password never enters Terraform state or plan: Secrets Manager generates it in an
  * ephemeral `aws_secretsmanager_random_password` block, and it is written through the
  * write-only `secret_string_wo` argument (both need Terraform ≥ 1.11). Terraform writes it once,
  * for `secret_string_wo_version` 1; a later version comes from rotation or a new version number.
  */
-export class BasicAuthSecret extends Construct {
+export class BasicAuthSecret extends Construct implements ISecret {
   readonly secretArn: string;
   readonly encryptionKey?: IEncryptionKey;
+  /** The user name, when the secret is created here. */
   readonly username?: string;
+  /** The `aws_secretsmanager_secret`, when created here. */
   readonly secret?: SecretsmanagerSecret;
+  /** The secret as an import: created or existing, reads are granted through it. */
+  private readonly grants: ISecret;
 
   constructor(scope: Construct, id: string, props: BasicAuthSecretProps = {}) {
     super(scope, id);
     validatePattern(this, "username", props.username, /^[A-Za-z0-9._@-]{1,64}$/, "1–64 characters of [A-Za-z0-9._@-]");
     validateRange(this, "passwordLength", props.passwordLength, { min: 24, max: 128, unit: "characters" });
-    validateRange(this, "recoveryWindowDays", props.recoveryWindowDays, { min: 7, max: 30, unit: "days" });
+    const recoveryWindowDays = validateDuration(this, "recoveryWindow", props.recoveryWindow, "days", { min: 7, max: 30 });
     validatePattern(this, "secretName", props.secretName, /^[A-Za-z0-9/_+=.@-]{1,512}$/, "1–512 characters of [A-Za-z0-9/_+=.@-]");
-    if (props.existingSecretArn) {
-      const createOnly = (["username", "passwordLength", "secretName", "encryptionKey", "recoveryWindowDays"] as const).filter(
+    if (props.existingSecret) {
+      const createOnly = (["username", "passwordLength", "secretName", "encryptionKey", "recoveryWindow"] as const).filter(
         (p) => props[p] !== undefined,
       );
       if (createOnly.length > 0) {
-        throw new ValidationError(this, `${createOnly.join(", ")} cannot be combined with existingSecretArn (the secret is not created here)`);
+        throw new ValidationError(this, `${createOnly.join(", ")} cannot be combined with existingSecret (the secret is not created here)`);
       }
-      validatePattern(this, "existingSecretArn", props.existingSecretArn, /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, "a Secrets Manager secret ARN");
-      this.secretArn = props.existingSecretArn;
-      this.encryptionKey = props.existingSecretKey;
-      return;
+      this.grants = props.existingSecret;
+    } else {
+      this.username = props.username ?? "ingest";
+      const key = props.encryptionKey ?? new EncryptionKey(this, "Key", { description: `Encrypts secret ${this.node.path}` });
+      const password = new EphemeralResource(this, "Password", {
+        type: "aws_secretsmanager_random_password",
+        config: {
+          password_length: props.passwordLength ?? 32,
+          // Letters and digits only: no character needs escaping in a header, a shell or a URL.
+          exclude_punctuation: true,
+          include_space: false,
+          require_each_included_type: true,
+        },
+      });
+      this.secret = new SecretsmanagerSecret(this, "Resource", {
+        name: props.secretName ?? uniqueName(this, 512, /[^A-Za-z0-9/_+=.@-]/g),
+        description: "Basic-auth credentials of the ingest API",
+        kmsKeyId: key.keyArn,
+        recoveryWindowInDays: recoveryWindowDays ?? 30,
+      });
+      new SecretsmanagerSecretVersion(this, "Version", {
+        secretId: this.secret.id,
+        secretStringWo: Fn.jsonencode({ username: this.username, password: password.getStringAttribute("random_password") }),
+        secretStringWoVersion: 1,
+      });
+      skipCheckov(this.secret, "CKV2_AWS_57", "Basic-auth credentials shared with partners: rotation needs their cooperation, so it is done by writing a new version (the authorizer picks it up within its TTL)");
+      this.grants = Secret.fromSecretArn(this.secret.arn, key);
     }
-    if (props.existingSecretKey) throw new ValidationError(this, "existingSecretKey needs existingSecretArn");
-
-    this.username = props.username ?? "ingest";
-    this.encryptionKey = props.encryptionKey ?? new EncryptionKey(this, "Key", { description: `Encrypts secret ${this.node.path}` });
-    const password = new EphemeralResource(this, "Password", {
-      type: "aws_secretsmanager_random_password",
-      config: {
-        password_length: props.passwordLength ?? 32,
-        // Letters and digits only: no character needs escaping in a header, a shell or a URL.
-        exclude_punctuation: true,
-        include_space: false,
-        require_each_included_type: true,
-      },
-    });
-    this.secret = new SecretsmanagerSecret(this, "Resource", {
-      name: props.secretName ?? uniqueName(this, 512, /[^A-Za-z0-9/_+=.@-]/g),
-      description: "Basic-auth credentials of the ingest API",
-      kmsKeyId: this.encryptionKey.keyArn,
-      recoveryWindowInDays: props.recoveryWindowDays ?? 30,
-    });
-    new SecretsmanagerSecretVersion(this, "Version", {
-      secretId: this.secret.id,
-      secretStringWo: Fn.jsonencode({ username: this.username, password: password.getStringAttribute("random_password") }),
-      secretStringWoVersion: 1,
-    });
-    this.secretArn = this.secret.arn;
-    skipCheckov(this.secret, "CKV2_AWS_57", "Basic-auth credentials shared with partners: rotation needs their cooperation, so it is done by writing a new version (the authorizer picks it up within its TTL)");
+    this.secretArn = this.grants.secretArn;
+    this.encryptionKey = this.grants.encryptionKey;
   }
 
   /** secretsmanager:GetSecretValue on this secret only, and kms:Decrypt on its customer key. */
   grantRead(grantee: IGrantable): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: [this.secretArn] }),
-    );
-    if (this.encryptionKey) {
-      grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ["kms:Decrypt"], resources: [this.encryptionKey.keyArn] }));
-    }
+    this.grants.grantRead(grantee);
   }
 }

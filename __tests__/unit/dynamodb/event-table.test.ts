@@ -59,8 +59,8 @@ describe("EventTable props", () => {
     const created = build({ encryption: TableEncryption.CUSTOMER_MANAGED }).json;
     expect(onlyResource(created, "aws_dynamodb_table").server_side_encryption).toEqual({ enabled: true, kms_key_arn: keyRef(created) });
     expect(onlyResource(created, "aws_kms_key").enable_key_rotation).toBe(true);
-    const given = build({ encryptionKey: EncryptionKey.fromKeyArn("arn:aws:kms:eu-west-1:1:key/k") }).json;
-    expect(onlyResource(given, "aws_dynamodb_table").server_side_encryption).toEqual({ enabled: true, kms_key_arn: "arn:aws:kms:eu-west-1:1:key/k" });
+    const given = build({ encryptionKey: EncryptionKey.fromKeyArn("arn:aws:kms:eu-west-1:111122223333:key/k") }).json;
+    expect(onlyResource(given, "aws_dynamodb_table").server_side_encryption).toEqual({ enabled: true, kms_key_arn: "arn:aws:kms:eu-west-1:111122223333:key/k" });
   });
 
   it("autoscales provisioned capacity by target tracking", () => {
@@ -132,6 +132,18 @@ describe("EventTable grants", () => {
       },
       { Effect: "Allow", Action: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"], Resource: keyRef(json) },
     ]);
+  });
+
+  it.each([
+    ["read", ["kms:Decrypt", "kms:DescribeKey"]],
+    ["write", ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]],
+  ] as const)("grantKey(%s) gives what DynamoDB needs of the principal on a customer key, and nothing on an AWS key", (access, actions) => {
+    const { json, doc } = grantDoc(TableEncryption.CUSTOMER_MANAGED, (t, r) => t.grantKey(r, access));
+    expect(doc.Statement).toEqual([{ Effect: "Allow", Action: actions, Resource: keyRef(json) }]);
+    const { stack } = newStack();
+    const table = new EventTable(stack, "Table", { tableName: "events", encryption: TableEncryption.AWS_MANAGED });
+    table.grantKey(new Role(stack, "Role", { assumedBy: Trust.service("lambda.amazonaws.com") }), access);
+    expect(resourcesOf(synth(stack), "aws_iam_role_policy")).toEqual({});
   });
 
   it("grantReadWriteData merges both, each action once", () => {

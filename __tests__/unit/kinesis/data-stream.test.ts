@@ -2,7 +2,7 @@ import { Testing, TerraformVariable } from "cdktf";
 import { KinesisStream } from "@cdktf/provider-aws/lib/kinesis-stream";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import { DataStream, EncryptionKey, Role, StreamEncryption, StreamMode, Trust } from "../../../modules";
+import { DataStream, Duration, EncryptionKey, Role, Size, StreamEncryption, StreamMode, Trust } from "../../../modules";
 import { newStack, onlyResource, policyOf, resourcesOf, synth } from "../../helpers/synth";
 
 const streamRef = (json: any) => `\${aws_kinesis_stream.${Object.keys(json.resource.aws_kinesis_stream)[0]}.arn}`;
@@ -59,7 +59,7 @@ describe("DataStream props", () => {
     new DataStream(stack, "Stream", {
       streamName: "events",
       shardCount: 4,
-      retentionPeriodHours: 168,
+      retentionPeriod: Duration.days(7),
       shardLevelMetrics: ["IncomingBytes", "IteratorAgeMilliseconds"],
     });
     expect(Testing.synth(stack)).toHaveResourceWithProperties(KinesisStream, {
@@ -110,7 +110,7 @@ describe("DataStream props", () => {
 
   it("derives the iterator-age threshold from the retention", () => {
     const { stack } = newStack();
-    new DataStream(stack, "Stream", { streamName: "events", retentionPeriodHours: 168 });
+    new DataStream(stack, "Stream", { streamName: "events", retentionPeriod: Duration.days(7) });
     expect(Testing.synth(stack)).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
       alarm_name: "events-iterator-age",
       threshold: 84 * 3600 * 1000,
@@ -134,14 +134,16 @@ describe("DataStream validation", () => {
     );
   });
 
-  it.each([23, 8761, 24.5])("rejects retentionPeriodHours %p", (hours) => {
-    expect(build({ retentionPeriodHours: hours })).toThrow(
-      `test/Stream: retentionPeriodHours must be a whole number from 24 to 8760 hours; got ${hours}`,
-    );
+  it.each([
+    [Duration.hours(23), "got 23 (23 hours)"],
+    [Duration.days(366), "got 8784 (366 days)"],
+    [Duration.minutes(1470), "got 24.5 (1470 minutes)"],
+  ])("rejects retentionPeriod %s, naming it as written", (retentionPeriod, got) => {
+    expect(build({ retentionPeriod })).toThrow(`test/Stream: retentionPeriod must be a whole number from 24 to 8760 hours; ${got}`);
   });
 
-  it.each([24, 8760])("accepts retentionPeriodHours at the bound %p", (hours) => {
-    expect(build({ retentionPeriodHours: hours })).not.toThrow();
+  it.each([Duration.hours(24), Duration.days(365)])("accepts retentionPeriod at the bound %s", (retentionPeriod) => {
+    expect(build({ retentionPeriod })).not.toThrow();
   });
 
   it.each(["", "has space", "a/b", "x".repeat(129)])("rejects stream name %p", (name) => {
@@ -155,7 +157,7 @@ describe("DataStream validation", () => {
   });
 
   it("rejects a key together with AWS_MANAGED encryption", () => {
-    expect(build({ encryption: StreamEncryption.AWS_MANAGED, encryptionKey: EncryptionKey.fromKeyArn("arn:aws:kms:x") })).toThrow(
+    expect(build({ encryption: StreamEncryption.AWS_MANAGED, encryptionKey: EncryptionKey.fromKeyArn("arn:aws:kms:eu-west-1:111122223333:key/k") })).toThrow(
       /encryptionKey is given but encryption is AWS_MANAGED/,
     );
   });
@@ -175,15 +177,10 @@ describe("DataStream validation", () => {
   it("does not validate values that are unresolved tokens", () => {
     const { stack } = newStack();
     const shards = new TerraformVariable(stack, "shards", { type: "number" });
-    const retention = new TerraformVariable(stack, "retention", { type: "number" });
     const name = new TerraformVariable(stack, "name", { type: "string" });
-    new DataStream(stack, "Stream", {
-      shardCount: shards.numberValue,
-      retentionPeriodHours: retention.numberValue,
-      streamName: name.stringValue,
-    });
+    new DataStream(stack, "Stream", { shardCount: shards.numberValue, streamName: name.stringValue });
     const stream = onlyResource(synth(stack), "aws_kinesis_stream");
-    expect(stream).toMatchObject({ shard_count: "${var.shards}", retention_period: "${var.retention}", name: "${var.name}" });
+    expect(stream).toMatchObject({ shard_count: "${var.shards}", name: "${var.name}" });
   });
 });
 
@@ -283,7 +280,7 @@ describe("DataStream metrics", () => {
     const metric = stream[method]();
     expect(metric).toMatchObject({ namespace: "AWS/Kinesis", metricName, statistic, periodSeconds: 300 });
     expect(metric.dimensions).toEqual({ StreamName: "events" });
-    expect(stream[method]({ periodSeconds: 60, statistic: "Maximum" })).toMatchObject({ periodSeconds: 60, statistic: "Maximum" });
+    expect(stream[method]({ period: Duration.minutes(1), statistic: "Minimum" })).toMatchObject({ periodSeconds: 60, statistic: "Minimum" });
   });
 });
 
@@ -294,14 +291,14 @@ describe("DataStream.estimateShards", () => {
 
   it("is decided by the 1 MiB/s inbound limit for large records", () => {
     // 500 records/s × 4 KiB = 2 MiB/s: 2 shards, though 500 records/s fit in one.
-    expect(DataStream.estimateShards({ recordsPerSecond: 500, averageRecordSizeBytes: 4096 })).toEqual({
+    expect(DataStream.estimateShards({ recordsPerSecond: 500, averageRecordSize: Size.kibibytes(4) })).toEqual({
       shards: 2,
       limitedBy: "bytes-in",
     });
   });
 
   it("is decided by the record rate for small records", () => {
-    expect(DataStream.estimateShards({ recordsPerSecond: 4500, averageRecordSizeBytes: 100 })).toEqual({
+    expect(DataStream.estimateShards({ recordsPerSecond: 4500, averageRecordSize: Size.bytes(100) })).toEqual({
       shards: 5,
       limitedBy: "records-in",
     });
@@ -309,7 +306,7 @@ describe("DataStream.estimateShards", () => {
 
   it("is decided by the shared 2 MiB/s outbound limit with several standard consumers", () => {
     // 1,000 KiB/s in needs 1 shard; 5 consumers read 5,000 KiB/s, which needs 3 shards at 2 MiB/s each.
-    expect(DataStream.estimateShards({ recordsPerSecond: 1000, averageRecordSizeBytes: 1024, consumers: 5 })).toEqual({
+    expect(DataStream.estimateShards({ recordsPerSecond: 1000, averageRecordSize: Size.kibibytes(1), consumers: 5 })).toEqual({
       shards: 3,
       limitedBy: "bytes-out",
     });
@@ -321,9 +318,47 @@ describe("DataStream.estimateShards", () => {
 
   it.each([
     [{ recordsPerSecond: -1 }, "recordsPerSecond must be a number ≥ 0; got -1"],
-    [{ recordsPerSecond: 1, averageRecordSizeBytes: 0 }, "averageRecordSizeBytes must be a number ≥ 1; got 0"],
+    [{ recordsPerSecond: 1, averageRecordSize: Size.bytes(0) }, "averageRecordSize must be a number ≥ 1; got 0"],
     [{ recordsPerSecond: 1, consumers: 0.5 }, "consumers must be a whole number ≥ 1; got 0.5"],
   ])("rejects %p", (input, message) => {
     expect(() => DataStream.estimateShards(input)).toThrow(message);
   });
+});
+
+describe("DataStream.fromStreamArn", () => {
+  const ARN = "arn:aws:kinesis:eu-west-1:111122223333:stream/legacy-events";
+
+  it("creates nothing, and grants and metrics name the imported stream, its key included", () => {
+    const { stack } = newStack();
+    const key = EncryptionKey.fromKeyArn("arn:aws:kms:eu-west-1:111122223333:key/k");
+    const stream = DataStream.fromStreamArn(stack, "Legacy", { streamArn: ARN, encryptionKey: key });
+    const role = new Role(stack, "Consumer", { assumedBy: Trust.service("lambda.amazonaws.com") });
+    stream.grantRead(role);
+    const json = synth(stack);
+    expect(resourcesOf(json, "aws_kinesis_stream")).toEqual({});
+    expect(policyOf(onlyResource(json, "aws_iam_role_policy")).Statement).toEqual([
+      { Effect: "Allow", Action: expect.arrayContaining(["kinesis:GetRecords", "kinesis:ListShards"]), Resource: ARN },
+      { Effect: "Allow", Action: "kms:Decrypt", Resource: "arn:aws:kms:eu-west-1:111122223333:key/k" },
+    ]);
+    expect(stream.streamName).toBe("legacy-events");
+    expect(stream.metricIncomingRecords().dimensions).toEqual({ StreamName: "legacy-events" });
+  });
+
+  it("takes a reference with the stream's name", () => {
+    const { stack } = newStack();
+    const arn = new TerraformVariable(stack, "arn", { type: "string" }).stringValue;
+    expect(DataStream.fromStreamArn(stack, "Legacy", { streamArn: arn, streamName: "legacy" }).streamName).toBe("legacy");
+    expect(() => DataStream.fromStreamArn(stack, "NoName", { streamArn: arn })).toThrow(
+      "test/NoName: streamName is required when streamArn is a reference",
+    );
+  });
+
+  it.each(["arn:aws:kinesis:eu-west-1:111122223333:legacy", "legacy-events", "arn:aws:kinesis:eu-west-1:1:stream/x"])(
+    "rejects %p at synth, naming the value",
+    (streamArn) => {
+      expect(() => DataStream.fromStreamArn(newStack().stack, "Legacy", { streamArn })).toThrow(
+        `test/Legacy: streamArn must be a Kinesis stream ARN; got ${JSON.stringify(streamArn)}`,
+      );
+    },
+  );
 });

@@ -1,4 +1,4 @@
-import { DataStream, ProducerAccess, ProducerAccessMode, StreamEncryption } from "../../../modules";
+import { DataStream, Duration, EncryptionKey, ProducerAccess, ProducerAccessMode, StreamEncryption } from "../../../modules";
 import { newStack, onlyResource, policyOf, resourcesOf, synth } from "../../helpers/synth";
 
 const PARTNER = "444455556666";
@@ -60,7 +60,7 @@ describe("ProducerAccess, ASSUME_ROLE mode (the default)", () => {
   });
 
   it("sets the role name and session length when given", () => {
-    const { json } = build({ ...roleProps, identityName: "partner-writer", maxSessionDurationSeconds: 7200 });
+    const { json } = build({ ...roleProps, identityName: "partner-writer", maxSessionDuration: Duration.hours(2) });
     expect(onlyResource(json, "aws_iam_role")).toMatchObject({ name: "partner-writer", max_session_duration: 7200 });
   });
 
@@ -76,7 +76,7 @@ describe("ProducerAccess, ASSUME_ROLE mode (the default)", () => {
     ["an empty externalId", { trustedAccountId: PARTNER, externalId: "" }, 'externalId must be 2–1224 characters of [\\w+=,.@:/-]; got ""'],
     ["an externalId with a space", { trustedAccountId: PARTNER, externalId: "has space" }, 'externalId must be 2–1224 characters of [\\w+=,.@:/-]; got "has space"'],
     ["a 1225-character externalId", { trustedAccountId: PARTNER, externalId: "x".repeat(1225) }, "externalId must be 2–1224 characters"],
-    ["a session shorter than an hour", { ...roleProps, maxSessionDurationSeconds: 60 }, "maxSessionDurationSeconds must be a whole number from 3600 to 43200 seconds; got 60"],
+    ["a session shorter than an hour", { ...roleProps, maxSessionDuration: Duration.minutes(1) }, "test/Partner: maxSessionDuration must be a whole number from 3600 to 43200 seconds; got 60 (1 minute)"],
     ["a PGP key in role mode", { ...roleProps, pgpKey: "keybase:partner" }, "pgpKey applies to ACCESS_KEY mode only; mode is ASSUME_ROLE"],
   ])("rejects %s", (_label, props, message) => {
     expect(() => build(props)).toThrow(message);
@@ -118,6 +118,19 @@ describe("ProducerAccess, ACCESS_KEY mode", () => {
       Action: "kms:GenerateDataKey",
       Resource: keyRef(json),
     });
+  });
+
+  it("writes to a stream imported by ARN, with its customer key", () => {
+    const { stack } = newStack();
+    const stream = DataStream.fromStreamArn(stack, "Legacy", {
+      streamArn: "arn:aws:kinesis:eu-west-1:111122223333:stream/legacy",
+      encryptionKey: EncryptionKey.fromKeyArn("arn:aws:kms:eu-west-1:111122223333:key/k"),
+    });
+    new ProducerAccess(stack, "Partner", { stream, mode: ProducerAccessMode.ACCESS_KEY });
+    expect(policyOf(onlyResource(synth(stack), "aws_iam_user_policy")).Statement).toEqual([
+      { Effect: "Allow", Action: ["kinesis:PutRecord", "kinesis:PutRecords"], Resource: "arn:aws:kinesis:eu-west-1:111122223333:stream/legacy" },
+      { Effect: "Allow", Action: "kms:GenerateDataKey", Resource: "arn:aws:kms:eu-west-1:111122223333:key/k" },
+    ]);
   });
 
   it("rejects role-mode settings, naming them", () => {

@@ -1,5 +1,5 @@
-import { EncryptionKey, Role, Trust } from "../../../modules";
-import { newStack, onlyResource, policyOf, synth } from "../../helpers/synth";
+import { Duration, EncryptionKey, Role, Trust } from "../../../modules";
+import { newStack, onlyResource, policyOf, resourcesOf, synth } from "../../helpers/synth";
 
 describe("EncryptionKey grants", () => {
   const ARN = "arn:aws:kms:eu-west-1:123456789012:key/k";
@@ -30,5 +30,45 @@ describe("EncryptionKey grants", () => {
     const conditions = { StringEquals: { "kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::b" } };
     const [statement] = grantedStatements((key, role) => key.grant(role, ["kms:Decrypt"], conditions), true);
     expect(statement.Condition).toEqual(conditions);
+  });
+});
+
+describe("EncryptionKey", () => {
+  it("rotates yearly and waits 30 days before deletion unless told", () => {
+    const { stack } = newStack();
+    new EncryptionKey(stack, "Default", { description: "d" });
+    new EncryptionKey(stack, "Short", { description: "s", pendingWindow: Duration.days(7) });
+    const keys = Object.values(resourcesOf(synth(stack), "aws_kms_key"));
+    expect(keys.map((k) => [k.enable_key_rotation, k.deletion_window_in_days])).toEqual([[true, 30], [true, 7]]);
+  });
+
+  it.each([
+    [Duration.days(6), "got 6 (6 days)"],
+    [Duration.days(31), "got 31 (31 days)"],
+    [Duration.hours(36), "got 1.5 (36 hours)"],
+  ])("rejects a pending window of %s, naming it as written", (pendingWindow, got) => {
+    expect(() => new EncryptionKey(newStack().stack, "Key", { description: "k", pendingWindow })).toThrow(
+      `test/Key: pendingWindow must be a whole number from 7 to 30 days; ${got}`,
+    );
+  });
+});
+
+describe("EncryptionKey.fromKeyArn", () => {
+  it("takes a key ARN, or a reference to one", () => {
+    const { stack } = newStack();
+    expect(EncryptionKey.fromKeyArn("arn:aws-cn:kms:cn-north-1:111122223333:key/mrk-1234abcd").keyArn).toBe("arn:aws-cn:kms:cn-north-1:111122223333:key/mrk-1234abcd");
+    const created = new EncryptionKey(stack, "Other", { description: "o" });
+    expect(EncryptionKey.fromKeyArn(created.keyArn).keyArn).toBe(created.keyArn);
+  });
+
+  it.each([
+    "1234abcd-12ab-34cd-56ef-1234567890ab",
+    "arn:aws:kms:eu-west-1:111122223333:alias/ingest",
+    "arn:aws:kms:eu-west-1:1:key/k",
+    "arn:aws:s3:::bucket",
+  ])("rejects %p at synth, naming the value (a key id or alias ARN would grant nothing)", (keyArn) => {
+    expect(() => EncryptionKey.fromKeyArn(keyArn)).toThrow(
+      `EncryptionKey.fromKeyArn: keyArn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); got ${JSON.stringify(keyArn)}`,
+    );
   });
 });

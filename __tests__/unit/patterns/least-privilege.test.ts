@@ -130,3 +130,36 @@ describe("IAM walk over every synthesized policy document", () => {
     for (const f of services) expect({ where: f.where, condition: f.statement.Condition?.StringEquals?.["aws:SourceAccount"] }).toEqual({ where: f.where, condition: expect.any(String) });
   });
 });
+
+describe("Permissions in place before they are used", () => {
+  const stacks = stacksUnderTest();
+
+  /** `aws_x.Y` addresses a resource's arguments name (its depends_on and metadata aside). */
+  const namesOf = (resource: any): Set<string> => {
+    const { depends_on: _d, "//": _m, ...args } = resource;
+    return new Set(JSON.stringify(args).match(/\baws_[a-z0-9_]+\.[A-Za-z0-9_-]+(?=\.)/g) ?? []);
+  };
+
+  it("every resource that names a role or user, or names a resource that does, depends on its policies", () => {
+    const missing: string[] = [];
+    let checked = 0;
+    for (const [stackName, json] of Object.entries<any>(stacks)) {
+      const resources = Object.entries<any>(json.resource).flatMap(([type, byId]) => Object.entries<any>(byId).map(([id, r]) => ({ address: `${type}.${id}`, type, r })));
+      // Principal address -> its inline policies (a policy names its role by id or its user by name).
+      const policiesOf = new Map<string, string[]>();
+      for (const p of resources.filter((x) => x.type === "aws_iam_role_policy" || x.type === "aws_iam_user_policy")) {
+        for (const principal of namesOf({ principal: p.r.role ?? p.r.user })) policiesOf.set(principal, [...(policiesOf.get(principal) ?? []), p.address]);
+      }
+      const users = resources.filter((x) => !x.type.startsWith("aws_iam_"));
+      const direct = new Map(users.map((u) => [u.address, [...namesOf(u.r)].flatMap((n) => policiesOf.get(n) ?? [])]));
+      for (const u of users) {
+        const needed = new Set([...direct.get(u.address)!, ...[...namesOf(u.r)].flatMap((n) => direct.get(n) ?? [])]);
+        checked += needed.size;
+        for (const policy of needed) if (!(u.r.depends_on ?? []).includes(policy)) missing.push(`${stackName}: ${u.address} -> ${policy}`);
+      }
+    }
+    expect(missing).toEqual([]);
+    // Functions, mappings, delivery streams, API integrations and the API account all use roles.
+    expect(checked).toBeGreaterThan(20);
+  });
+});

@@ -1,4 +1,4 @@
-import { DataStream, Duration, EventTable, ProducerAccessMode, SecureBucket, StreamingIngestPipeline, StreamMode } from "../../../modules";
+import { DataStream, Duration, EventTable, ProducerAccessMode, Secret, SecureBucket, StreamingIngestPipeline, StreamMode } from "../../../modules";
 import { Queue } from "../../../modules";
 import { newStack, onlyResource, resourcesOf, synth } from "../../helpers/synth";
 
@@ -46,7 +46,7 @@ describe("StreamingIngestPipeline", () => {
 
   it("passes each part's own props through", () => {
     const { json } = build({
-      stream: { streamMode: StreamMode.ON_DEMAND, retentionPeriodHours: 72 },
+      stream: { streamMode: StreamMode.ON_DEMAND, retentionPeriod: Duration.hours(72) },
       table: { timeToLiveAttribute: "expiresAt" },
       consumer: { batchSize: 500, function: { memorySize: 512 } },
       api: { stageName: "v1", authorizerResultsCacheTtl: Duration.minutes(1) },
@@ -68,7 +68,7 @@ describe("StreamingIngestPipeline", () => {
       existingStream: DataStream.fromStreamArn(stack, "Stream", { streamArn: "arn:aws:kinesis:eu-west-1:123456789012:stream/legacy" }),
       existingTable: EventTable.fromTableAttributes(stack, "Table", { tableArn: "arn:aws:dynamodb:eu-west-1:123456789012:table/legacy" }),
       archiveBucket: SecureBucket.fromBucketName("legacy-archive"),
-      api: { credentials: { existingSecretArn: secretArn } },
+      api: { credentials: { existingSecret: Secret.fromSecretArn(secretArn) } },
     });
     const json = synth(stack) as any;
     for (const type of ["aws_kinesis_stream", "aws_dynamodb_table", "aws_s3_bucket", "aws_secretsmanager_secret"]) {
