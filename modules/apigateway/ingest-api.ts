@@ -389,7 +389,8 @@ export class IngestApi extends Construct {
         resources: [`arn:${partition}:logs:${region}:${accountId}:log-group:*`],
       }),
     );
-    return new ApiGatewayAccount(this, "AccountSettings", { cloudwatchRoleArn: cwRole.roleArn, dependsOn: cwRole.policyDependables });
+    // Waits for the role's policy (PolicyDependencyAspect): API Gateway checks the role when the setting is made.
+    return new ApiGatewayAccount(this, "AccountSettings", { cloudwatchRoleArn: cwRole.roleArn });
   }
 
   private createDeployment(): ApiGatewayDeployment {

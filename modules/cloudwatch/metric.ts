@@ -17,12 +17,10 @@ export interface MetricProps {
   readonly statistic?: Statistic;
   /** Length of each data point: 10 s, 30 s or a multiple of 60 s. @default 5 minutes */
   readonly period?: Duration;
-  /** @deprecated use `period` */
-  readonly periodSeconds?: number;
 }
 
 /** Overrides a `metricXxx()` helper accepts. */
-export type MetricOptions = Partial<Pick<MetricProps, "statistic" | "period" | "periodSeconds">>;
+export type MetricOptions = Partial<Pick<MetricProps, "statistic" | "period">>;
 
 /**
  * The metrics of one resource: `metric(metricName, statistic, options)`, where `statistic` is the
@@ -61,35 +59,24 @@ export interface CreateAlarmOptions {
 }
 
 export class Metric {
-  /** @deprecated use `metricFactory(namespace, dimensions)(metricName, statistic, options)` */
-  static of(
-    namespace: string,
-    metricName: string,
-    dimensions: Record<string, string>,
-    options: MetricOptions = {},
-    defaultStatistic: Statistic = "Sum",
-  ): Metric {
-    return metricFactory(namespace, dimensions)(metricName, defaultStatistic, options);
-  }
-
   readonly namespace: string;
   readonly metricName: string;
   readonly dimensions: Record<string, string>;
   readonly statistic: string;
-  readonly periodSeconds: number;
+  readonly period: Duration;
 
   constructor(props: MetricProps) {
     this.namespace = props.namespace;
     this.metricName = props.metricName;
     this.dimensions = props.dimensions;
     this.statistic = props.statistic ?? "Average";
-    this.periodSeconds = props.period?.toSeconds() ?? props.periodSeconds ?? 300;
+    this.period = props.period ?? Duration.minutes(5);
   }
 
   /** The metric as a CloudWatch dashboard `metrics` row: namespace, name, dimension pairs, options. */
   toWidgetRow(label?: string): unknown[] {
     const dims = Object.entries(this.dimensions).flat();
-    return [this.namespace, this.metricName, ...dims, { stat: this.statistic, period: this.periodSeconds, ...(label ? { label } : {}) }];
+    return [this.namespace, this.metricName, ...dims, { stat: this.statistic, period: this.period.toSeconds(), ...(label ? { label } : {}) }];
   }
 
   createAlarm(scope: Construct, id: string, options: CreateAlarmOptions): CloudwatchMetricAlarm {
@@ -100,7 +87,7 @@ export class Metric {
       metricName: this.metricName,
       dimensions: this.dimensions,
       statistic: this.statistic,
-      period: this.periodSeconds,
+      period: this.period.toSeconds(),
       ...alarmSettings(options),
     });
   }

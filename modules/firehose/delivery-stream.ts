@@ -122,8 +122,8 @@ export class DeliveryStream extends Construct implements IGrantable {
           ? { enabled: true, keyType: "CUSTOMER_MANAGED_CMK", keyArn: props.encryptionKey!.keyArn }
           : { enabled: true, keyType: "AWS_OWNED_CMK" },
       extendedS3Configuration: this.destination.extendedS3Configuration,
-      // Firehose checks the roles' permissions at creation; Terraform orders only by references.
-      dependsOn: [...this.destination.dependables, ...(this.role?.policyDependables ?? [])],
+      // Firehose checks the roles' permissions at creation: PolicyDependencyAspect orders the
+      // delivery stream after both roles' policies at synth (it names the roles).
     });
     this.deliveryStreamName = name;
     this.deliveryStreamArn = this.resource.arn;

@@ -1,4 +1,3 @@
-import { TerraformResource } from "cdktf";
 import { Construct } from "constructs";
 import { KinesisFirehoseDeliveryStreamExtendedS3Configuration } from "@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream";
 import { IEncryptionKey } from "../kms/encryption-key";
@@ -31,8 +30,6 @@ export interface S3DestinationProps extends BufferingProps, OutputPrefixProps, D
 /** What a destination gives the delivery stream it is bound to. */
 export interface DestinationConfig {
   readonly extendedS3Configuration: KinesisFirehoseDeliveryStreamExtendedS3Configuration;
-  /** The resources the delivery stream must wait for (the role's policy). */
-  readonly dependables: TerraformResource[];
   readonly role: Role;
   readonly bucket: IBucket;
   readonly bufferingIntervalSeconds: number;
@@ -76,7 +73,6 @@ export class S3Destination {
       role,
       bucket,
       bufferingIntervalSeconds: buffering.intervalSeconds,
-      dependables: role.policyDependables,
       extendedS3Configuration: {
         bucketArn: bucket.bucketArn,
         roleArn: role.roleArn,

@@ -58,12 +58,6 @@ export interface IGrantable {
 export interface IPrincipal {
   /** Adds a statement to the principal's identity policy; a statement it already has is not added again. */
   addToPrincipalPolicy(statement: PolicyStatement): void;
-  /**
-   * The Terraform resources holding this principal's policies.
-   * @deprecated Resources that name a role or user depend on its policies without being told
-   * (`PolicyDependencyAspect`, at synth); do not thread these into `dependsOn`.
-   */
-  readonly policyDependables: TerraformResource[];
 }
 
 /** Renders a policy document from statements, merging statements that differ only in actions. */
@@ -103,7 +97,7 @@ export function renderPolicyDocument(statements: readonly PolicyStatement[], con
 export class PrincipalPolicy {
   private readonly statements: PolicyStatement[] = [];
   private readonly keys = new Set<string>();
-  private resource?: TerraformResource;
+  private created?: TerraformResource;
 
   constructor(private readonly createResource: (policyJson: string) => TerraformResource) {}
 
@@ -112,15 +106,16 @@ export class PrincipalPolicy {
     if (this.keys.has(key)) return;
     this.keys.add(key);
     this.statements.push(statement);
-    if (!this.resource) {
-      this.resource = this.createResource(
+    if (!this.created) {
+      this.created = this.createResource(
         Lazy.stringValue({ produce: (context) => renderPolicyDocument(this.statements, context) }),
       );
     }
   }
 
-  get dependables(): TerraformResource[] {
-    return this.resource ? [this.resource] : [];
+  /** The policy resource, once the first statement has created it. */
+  get resource(): TerraformResource | undefined {
+    return this.created;
   }
 }
 

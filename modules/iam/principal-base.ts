@@ -19,7 +19,7 @@ export abstract class PrincipalBase extends Construct implements IGrantable, IPr
   protected attachPolicy(principalArn: string, createPolicy: (document: string) => TerraformResource): void {
     const policy = new PrincipalPolicy(createPolicy);
     this.policy = policy;
-    PolicyDependencyAspect.register(this, { identity: () => principalArn, policies: () => policy.dependables });
+    PolicyDependencyAspect.register(this, { identity: () => principalArn, policies: () => (policy.resource ? [policy.resource] : []) });
   }
 
   addToPrincipalPolicy(statement: PolicyStatement): void {
@@ -29,14 +29,6 @@ export abstract class PrincipalBase extends Construct implements IGrantable, IPr
 
   /** The inline policy resource, once a grant has created it: an escape hatch, like `resource`. */
   get policyResource(): TerraformResource | undefined {
-    return this.policyDependables[0];
-  }
-
-  /**
-   * @deprecated Ordering is derived at synth (`PolicyDependencyAspect`): a resource that names
-   * this principal depends on its policy without being told. Kept until no construct threads it.
-   */
-  get policyDependables(): TerraformResource[] {
-    return this.policy?.dependables ?? [];
+    return this.policy?.resource;
   }
 }

@@ -203,8 +203,8 @@ export class KinesisEventSource implements IEventSource {
       destinationConfig: destinationArn === undefined ? undefined : { onFailure: { destinationArn } },
       filterCriteria: p.filters?.length ? { filter: p.filters.map((f) => ({ pattern: JSON.stringify(f) })) } : undefined,
       metricsConfig: p.metricsConfig ? { metrics: [...p.metricsConfig.metrics] } : undefined,
-      // Lambda checks the role's permissions when it creates the mapping.
-      dependsOn: target.policyDependables,
+      // Lambda checks the role's permissions when it creates the mapping: PolicyDependencyAspect
+      // orders it after the role's policy at synth (the mapping names the function, which names the role).
     });
     this.bound = { mapping, consumer };
     return mapping;

@@ -1,4 +1,4 @@
-import { TerraformAsset, AssetType, TerraformResource } from "cdktf";
+import { TerraformAsset, AssetType } from "cdktf";
 import { Construct } from "constructs";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
@@ -7,7 +7,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import { Role, Trust } from "../iam/role";
 import { LogGroup } from "../cloudwatch/log-group";
-import { Metric, MetricOptions } from "../cloudwatch/metric";
+import { Metric, metricFactory, MetricOptions, Statistic } from "../cloudwatch/metric";
 import { IGrantable, IPrincipal, PolicyStatement } from "../iam/policy-statement";
 import { uniqueName } from "../core/naming";
 import { validateDuration, validateOneOf, validatePattern, validateRange, ValidationError } from "../core/validation";
@@ -49,8 +49,6 @@ export interface NodejsFunctionProps {
 export interface IEventSource {
   bind(target: NodejsFunction): void;
 }
-
-type Statistic = NonNullable<MetricOptions["statistic"]>;
 
 /** Environment variable names the Lambda runtime reserves. */
 const RESERVED_ENV = new Set([
@@ -137,20 +135,15 @@ export class NodejsFunction extends Construct implements IGrantable {
       environment: {
         variables: { NODE_OPTIONS: "--enable-source-maps", ...(props.environment ?? {}) },
       },
-      // The log group must exist (with its retention) before the first invocation,
-      // and the role's permissions before the function can use them.
-      dependsOn: [this.logGroup.resource, ...this.role.policyDependables],
+      // The log group must exist (with its retention) before the first invocation. (The role's
+      // policy comes first too, added at synth by PolicyDependencyAspect: the function names the role.)
+      dependsOn: [this.logGroup.resource],
     });
     this.functionName = functionName;
     this.functionArn = this.resource.arn;
     skipCheckov(this.resource, "CKV_AWS_117", "Calls only AWS APIs (TLS, SigV4); a VPC would add NAT or endpoints and cold-start cost without reducing exposure");
     skipCheckov(this.resource, "CKV_AWS_272", "Bundled at synth from this repository and pinned by source_code_hash; no AWS Signer profile is part of this stack");
     skipCheckov(this.resource, "CKV_AWS_173", "The environment holds names and ARNs only (secrets come from Secrets Manager); Lambda encrypts it at rest with its own key");
-  }
-
-  /** Adds the role's policy to `dependsOn` of resources that invoke this function (Terraform orders by references only). */
-  get policyDependables(): TerraformResource[] {
-    return this.role.policyDependables;
   }
 
   /** Lets the grantee invoke this function (an identity-policy statement). */
@@ -182,7 +175,7 @@ export class NodejsFunction extends Construct implements IGrantable {
 
   /** Any AWS/Lambda metric of this function: Sum, or `defaultStatistic`, unless `options` says otherwise. */
   metric(metricName: string, options: MetricOptions = {}, defaultStatistic: Statistic = "Sum"): Metric {
-    return Metric.of("AWS/Lambda", metricName, { FunctionName: this.functionName }, options, defaultStatistic);
+    return metricFactory("AWS/Lambda", { FunctionName: this.functionName })(metricName, defaultStatistic, options);
   }
   /** Invocations that ended in an error (Sum). */
   metricErrors(options?: MetricOptions): Metric { return this.metric("Errors", options); }

@@ -150,7 +150,7 @@ export class StreamConsumer extends Construct {
   private createDefaultAlarms(iteratorAgeSeconds: number, actions?: string[]): void {
     const fn = this.function.functionName;
     this.alarms.push(
-      this.metricIteratorAge({ periodSeconds: 60 }).createAlarm(this, "IteratorAgeAlarm", {
+      this.metricIteratorAge({ period: Duration.minutes(1) }).createAlarm(this, "IteratorAgeAlarm", {
         alarmName: `${fn}-iterator-age`,
         // 10 minutes behind for 5 minutes running: the batching window is at most 5 minutes, so a
         // healthy consumer is never this far behind; a longer lag means it cannot keep up.

@@ -4,7 +4,7 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Duration } from "../core/duration";
 import { IEncryptionKey } from "../kms/encryption-key";
 import { IGrantable, PolicyStatement } from "../iam/policy-statement";
-import { Metric, MetricOptions } from "../cloudwatch/metric";
+import { Metric, metricFactory, MetricOptions } from "../cloudwatch/metric";
 import { uniqueName } from "../core/naming";
 import { isUnresolved, validateDuration, validatePattern, ValidationError } from "../core/validation";
 
@@ -67,7 +67,7 @@ abstract class QueueBase extends Construct implements IQueue {
 
   /** Messages waiting to be received (Maximum). */
   metricApproximateNumberOfMessagesVisible(options: MetricOptions = {}): Metric {
-    return Metric.of("AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: this.queueName }, options, "Maximum");
+    return metricFactory("AWS/SQS", { QueueName: this.queueName })("ApproximateNumberOfMessagesVisible", "Maximum", options);
   }
 }
 

@@ -41,7 +41,7 @@ describe("PolicyDependencyAspect", () => {
     const queue = new SqsQueue(stack, "Queue", { name: "q" });
     role.addToPrincipalPolicy(new PolicyStatement({ actions: ["sqs:SendMessage"], resources: [queue.arn] }));
     functionOf(stack, role, "Other").dependsOn = [dependable(queue)];
-    functionOf(stack, role, "Threaded").dependsOn = role.policyDependables.map((p) => dependable(p));
+    functionOf(stack, role, "Threaded").dependsOn = [dependable(role.policyResource!)];
     const json = synth(stack);
     const [queueAddress, policy] = [addressOf(json, "aws_sqs_queue"), addressOf(json, "aws_iam_role_policy")];
     expect(Object.values<any>(json.resource.aws_lambda_function).map((f) => f.depends_on)).toEqual([[queueAddress, policy], [policy]]);

@@ -46,11 +46,11 @@ describe("NodejsFunction", () => {
     expect(fn.source_code_hash).toBe(expected);
   });
 
-  it("creates its log group, with retention, before the function", () => {
+  it("creates its log group, with retention, and its role's policy before the function", () => {
     const json = build().json;
     expect(onlyResource(json, "aws_cloudwatch_log_group")).toMatchObject({ name: "/aws/lambda/my-fn", retention_in_days: 365 });
-    const logGroupId = Object.keys(json.resource.aws_cloudwatch_log_group)[0];
-    expect(onlyResource(json, "aws_lambda_function").depends_on).toContain(`aws_cloudwatch_log_group.${logGroupId}`);
+    const [logGroupId, policyId] = [json.resource.aws_cloudwatch_log_group, json.resource.aws_iam_role_policy].map((r) => Object.keys(r)[0]);
+    expect(onlyResource(json, "aws_lambda_function").depends_on).toEqual([`aws_cloudwatch_log_group.${logGroupId}`, `aws_iam_role_policy.${policyId}`]);
   });
 
   it("lets its role write only to its own log group (and X-Ray, which has no resource scope)", () => {
@@ -135,7 +135,8 @@ describe("NodejsFunction", () => {
       ["AWS/Lambda", "Throttles", "Sum", "my-fn"],
       ["AWS/Lambda", "Duration", "Average", "my-fn"],
     ]);
-    expect(fn.metricDuration({ statistic: "Maximum", periodSeconds: 60 })).toMatchObject({ statistic: "Maximum", periodSeconds: 60 });
+    const overridden = fn.metricDuration({ statistic: "Maximum", period: Duration.minutes(1) });
+    expect([overridden.statistic, overridden.period.toSeconds()]).toEqual(["Maximum", 60]);
     expect(fn.metric("IteratorAge", {}, "Maximum").statistic).toBe("Maximum");
   });
 

@@ -62,8 +62,9 @@ describe("Queue", () => {
 
   it("measures the messages waiting (Maximum)", () => {
     const { stack } = newStack();
-    const metric = new Queue(stack, "Jobs").metricApproximateNumberOfMessagesVisible({ periodSeconds: 60 });
-    expect(metric).toMatchObject({ namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", statistic: "Maximum", periodSeconds: 60 });
+    const metric = new Queue(stack, "Jobs").metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) });
+    expect(metric).toMatchObject({ namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", statistic: "Maximum" });
+    expect(metric.period.toSeconds()).toBe(60);
     new TerraformOutput(stack, "dimensions", { value: metric.dimensions });
     expect(synth(stack).output!.dimensions.value).toEqual({ QueueName: "${aws_sqs_queue.Jobs.name}" });
   });
