@@ -8,6 +8,8 @@ describe("Duration", () => {
     expect(Duration.days(7).toHours()).toBe(168);
     expect(Duration.seconds(90).toMinutes()).toBe(1.5);
     expect(Duration.millis(1500).toSeconds()).toBe(1.5);
+    expect(Duration.days(1).toMilliseconds()).toBe(86_400_000);
+    expect(Duration.hours(36).toDays()).toBe(1.5);
   });
 
   it("prints as written", () => {
@@ -27,6 +29,17 @@ describe("Size", () => {
     expect(Size.mebibytes(1).toBytes()).toBe(1_048_576);
     expect(Size.gibibytes(10).toMebibytes()).toBe(10_240);
     expect(Size.mebibytes(5).toString()).toBe("5 MiB");
+  });
+
+  it("converts to every unit, a fraction where it is not a whole number of it", () => {
+    expect(Size.gibibytes(2).toKibibytes()).toBe(2_097_152);
+    expect(Size.mebibytes(512).toGibibytes()).toBe(0.5);
+    expect(Size.bytes(1).toString()).toBe("1 byte");
+  });
+
+  it("rejects negative and non-finite amounts", () => {
+    expect(() => Size.mebibytes(-1)).toThrow("Size must be a finite number of MiB, 0 or more; got -1");
+    expect(() => Size.bytes(Number.POSITIVE_INFINITY)).toThrow(RangeError);
   });
 });
 

@@ -1,0 +1,31 @@
+/** A unit of one kind of quantity (a length of time, an amount of data). */
+export interface QuantityUnit {
+  /** As printed after the amount, plural: `minutes`, `MiB`. */
+  readonly name: string;
+  /** How many of the kind's smallest unit (milliseconds, bytes) one of it holds. */
+  readonly inBaseUnits: number;
+}
+
+/**
+ * An amount in a unit, convertible to the other units of its kind: what `Duration` and `Size`
+ * share (not exported from the package; its subclasses name the units).
+ */
+export abstract class Quantity {
+  protected constructor(
+    kind: string,
+    private readonly amount: number,
+    private readonly unit: QuantityUnit,
+  ) {
+    if (!Number.isFinite(amount) || amount < 0) throw new RangeError(`${kind} must be a finite number of ${unit.name}, 0 or more; got ${amount}`);
+  }
+
+  /** The amount in `unit`: a fraction where it is not a whole number of that unit. */
+  protected in(unit: QuantityUnit): number {
+    return (this.amount * this.unit.inBaseUnits) / unit.inBaseUnits;
+  }
+
+  /** As written: `5 minutes`, `1 hour`, `5 MiB`. */
+  toString(): string {
+    return `${this.amount} ${this.amount === 1 ? this.unit.name.replace(/s$/, "") : this.unit.name}`;
+  }
+}
