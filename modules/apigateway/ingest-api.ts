@@ -49,7 +49,7 @@ export interface IngestApiProps {
   readonly authorizerResultsCacheTtl?: Duration;
   /** How long the authorizer caches the secret per container, 0–3600 s. @default authorizerResultsCacheTtl */
   readonly secretMaxAge?: Duration;
-  /** The Basic-auth credentials secret (created with a random password unless existingSecretArn). @default created */
+  /** The Basic-auth credentials secret (created with a random password unless `existingSecret` is given). @default created */
   readonly credentials?: BasicAuthSecretProps;
   /** Steady-state requests per second across the stage, 1–10,000. @default 100 */
   readonly throttlingRateLimit?: number;

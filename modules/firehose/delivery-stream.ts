@@ -130,7 +130,7 @@ export class DeliveryStream extends Construct implements IGrantable {
     this.deliveryMetric = metricFactory("AWS/Firehose", { DeliveryStreamName: name });
 
     if (props.alarms ?? true) {
-      const interval = this.destination.bufferingIntervalSeconds;
+      const interval = this.destination.bufferingInterval.toSeconds();
       this.alarms.push(
         this.metricDataFreshness().createAlarm(this, "FreshnessAlarm", {
           alarmName: `${name}-data-freshness`,
