@@ -101,7 +101,7 @@ const DURATION_IN: Record<DurationUnit, (d: Duration) => number> = {
  * number of that unit within [min, max] (or one of `alsoAllowed`, e.g. -1 for "never").
  * `value` may also be a plain number already in `unit`, for props that accept both.
  */
-export function validateDuration(scope: Construct, prop: string, value: Duration | number | undefined, unit: DurationUnit, opts: Omit<RangeOptions, "unit">): number | undefined {
+export function validateDuration(scope: ValidationScope, prop: string, value: Duration | number | undefined, unit: DurationUnit, opts: Omit<RangeOptions, "unit">): number | undefined {
   return converted(scope, prop, value, DURATION_IN[unit], { ...opts, unit });
 }
 
@@ -114,7 +114,7 @@ const SIZE_IN: Record<SizeUnit, { label: string; of: (s: Size) => number }> = {
 };
 
 /** The size in `unit`, after checking it is a whole number of that unit within [min, max]. */
-export function validateSize(scope: Construct, prop: string, value: Size | number | undefined, unit: SizeUnit, opts: Omit<RangeOptions, "unit">): number | undefined {
+export function validateSize(scope: ValidationScope, prop: string, value: Size | number | undefined, unit: SizeUnit, opts: Omit<RangeOptions, "unit">): number | undefined {
   return converted(scope, prop, value, SIZE_IN[unit].of, { ...opts, unit: SIZE_IN[unit].label });
 }
 
@@ -123,7 +123,7 @@ export function validateSize(scope: Construct, prop: string, value: Size | numbe
  * naming the value as the user wrote it (`90 minutes`) too.
  */
 function converted<T extends Duration | Size>(
-  scope: Construct,
+  scope: ValidationScope,
   prop: string,
   value: T | number | undefined,
   toUnit: (value: T) => number,
@@ -139,7 +139,7 @@ function converted<T extends Duration | Size>(
     validateRange(scope, prop, amount, opts);
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
-    throw new ValidationError(scope, `${e.message.slice(scope.node.path.length + 2)} (${value.toString()})`);
+    throw new ValidationError(scope, `${e.message.slice(where(scope).length + 2)} (${value.toString()})`);
   }
   return amount;
 }

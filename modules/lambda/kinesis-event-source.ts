@@ -7,7 +7,7 @@ import { IBucket } from "../s3/secure-bucket";
 import { IEncryptionKey } from "../kms/encryption-key";
 import { IGrantable, PolicyStatement } from "../iam/policy-statement";
 import { Duration } from "../core/duration";
-import { isUnresolved, validateDuration, validateOneOf, validatePattern, validateRange, ValidationError } from "../core/validation";
+import { isUnresolved, validateDuration, validateOneOf, validatePattern, validateRange, ValidationError, ValidationScope } from "../core/validation";
 import type { IEventSource, NodejsFunction } from "./nodejs-function";
 
 /**
@@ -134,6 +134,8 @@ const MAX_FILTERS = 5;
  */
 export class KinesisEventSource implements IEventSource {
   private readonly props: KinesisEventSourceProps;
+  /** How errors name this source: it is not in the construct tree (bind puts the mapping there). */
+  private readonly label: string;
   private readonly startingPositionTimestamp?: string;
   private readonly seconds: { maxBatchingWindow?: number; tumblingWindow?: number; maxRecordAge?: number };
   private bound?: { mapping: LambdaEventSourceMapping; consumer?: KinesisStreamConsumer };
@@ -142,8 +144,8 @@ export class KinesisEventSource implements IEventSource {
     readonly stream: IDataStream,
     props: KinesisEventSourceProps,
   ) {
-    // The source is not in the construct tree (bind puts the mapping there): errors name its stream's path.
-    const scope = stream as Construct;
+    this.label = `KinesisEventSource(${stream.node.path})`;
+    const scope = this.label;
     validateOneOf(scope, "startingPosition", props.startingPosition, Object.values(StartingPosition));
     validateRange(scope, "batchSize", props.batchSize, { min: 1, max: 10000, unit: "records" });
     validateRange(scope, "parallelizationFactor", props.parallelizationFactor, { min: 1, max: 10 });
@@ -167,7 +169,7 @@ export class KinesisEventSource implements IEventSource {
 
   /** The mapping, once bound. */
   get eventSourceMapping(): LambdaEventSourceMapping {
-    if (!this.bound) throw new Error(`KinesisEventSource of ${this.stream.node.path} is not bound yet: add it to a function first`);
+    if (!this.bound) throw new Error(`${this.label} is not bound yet: add it to a function first`);
     return this.bound.mapping;
   }
 
@@ -178,7 +180,7 @@ export class KinesisEventSource implements IEventSource {
 
   /** Creates the mapping to `target` and grants its role what the mapping does with it. One function per source. */
   bind(target: NodejsFunction, options: EventSourceBindOptions = {}): LambdaEventSourceMapping {
-    if (this.bound) throw new Error(`KinesisEventSource of ${this.stream.node.path} is bound already: create one per function`);
+    if (this.bound) throw new Error(`${this.label} is bound already: create one per function`);
     const scope = options.scope ?? target;
     const id = options.id ?? `KinesisEventSource-${this.stream.node.id}`;
     const p = this.props;
@@ -224,7 +226,7 @@ export class KinesisEventSource implements IEventSource {
 }
 
 /** The AT_TIMESTAMP start time as Terraform takes it (RFC 3339), after checking it is given exactly when it applies. */
-function startingPositionTimestamp(scope: Construct, props: KinesisEventSourceProps): string | undefined {
+function startingPositionTimestamp(scope: ValidationScope, props: KinesisEventSourceProps): string | undefined {
   const ts = props.startingPositionTimestamp;
   if (props.startingPosition !== StartingPosition.AT_TIMESTAMP) {
     if (ts === undefined) return undefined;

@@ -114,9 +114,9 @@ describe("KinesisEventSource", () => {
   });
 
   it.each<[string, Partial<KinesisEventSourceProps>, string]>([
-    ["batchSize 0", { batchSize: 0 }, "test/Stream: batchSize must be a whole number from 1 to 10000 records; got 0"],
+    ["batchSize 0", { batchSize: 0 }, "KinesisEventSource(test/Stream): batchSize must be a whole number from 1 to 10000 records; got 0"],
     ["batchSize 10001", { batchSize: 10001 }, "batchSize must be a whole number from 1 to 10000 records; got 10001"],
-    ["a 301 s window", { maxBatchingWindow: Duration.seconds(301) }, "maxBatchingWindow must be a whole number from 0 to 300 seconds; got 301 (301 seconds)"],
+    ["a 301 s window", { maxBatchingWindow: Duration.seconds(301) }, "KinesisEventSource(test/Stream): maxBatchingWindow must be a whole number from 0 to 300 seconds; got 301 (301 seconds)"],
     ["a window of half a second", { maxBatchingWindow: Duration.millis(500) }, "maxBatchingWindow must be a whole number from 0 to 300 seconds; got 0.5 (500 milliseconds)"],
     ["parallelization 0", { parallelizationFactor: 0 }, "parallelizationFactor must be a whole number from 1 to 10; got 0"],
     ["parallelization 11", { parallelizationFactor: 11 }, "parallelizationFactor must be a whole number from 1 to 10; got 11"],
@@ -128,7 +128,7 @@ describe("KinesisEventSource", () => {
     ["six filters", { filters: Array(6).fill({ data: {} }) }, "filters may hold at most 5 patterns; got 6"],
     ["a Kafka-only metric", { metricsConfig: { metrics: ["KafkaMetrics" as MetricType] } }, 'metricsConfig.metrics[] must be one of EventCount; got "KafkaMetrics"'],
     ["a starting position Kinesis lacks", { startingPosition: "EARLIEST" as StartingPosition }, 'startingPosition must be one of TRIM_HORIZON, LATEST, AT_TIMESTAMP; got "EARLIEST"'],
-    ["AT_TIMESTAMP without a time", { startingPosition: StartingPosition.AT_TIMESTAMP }, "startingPositionTimestamp is required when startingPosition is AT_TIMESTAMP"],
+    ["AT_TIMESTAMP without a time", { startingPosition: StartingPosition.AT_TIMESTAMP }, "KinesisEventSource(test/Stream): startingPositionTimestamp is required when startingPosition is AT_TIMESTAMP"],
     ["a time that is not RFC 3339", { startingPosition: StartingPosition.AT_TIMESTAMP, startingPositionTimestamp: "2026-01-31 12:00" }, 'startingPositionTimestamp must be an RFC 3339 time such as 2026-01-31T12:00:00Z; got "2026-01-31 12:00"'],
     ["an impossible date", { startingPosition: StartingPosition.AT_TIMESTAMP, startingPositionTimestamp: "2026-13-45T12:00:00Z" }, 'got "2026-13-45T12:00:00Z"'],
     ["an Invalid Date", { startingPosition: StartingPosition.AT_TIMESTAMP, startingPositionTimestamp: new Date("nope") }, "startingPositionTimestamp must be a valid Date; got an Invalid Date"],
@@ -146,11 +146,11 @@ describe("KinesisEventSource", () => {
     const stream = new DataStream(stack, "Stream", { alarms: false });
     const fn = new NodejsFunction(stack, "Fn", { entry: "stream-consumer", functionName: "reader" });
     const source = new KinesisEventSource(stream, { startingPosition: StartingPosition.LATEST });
-    expect(() => source.eventSourceMapping).toThrow("KinesisEventSource of test/Stream is not bound yet");
+    expect(() => source.eventSourceMapping).toThrow("KinesisEventSource(test/Stream) is not bound yet");
     const created = source.bind(fn, { scope: stack, id: "Mapping" });
     expect(source.eventSourceMapping).toBe(created);
     expect(Object.keys(resourcesOf(synth(stack), "aws_lambda_event_source_mapping"))).toEqual(["Mapping"]);
-    expect(() => fn.addEventSource(source)).toThrow("KinesisEventSource of test/Stream is bound already: create one per function");
+    expect(() => fn.addEventSource(source)).toThrow("KinesisEventSource(test/Stream) is bound already: create one per function");
   });
 });
 

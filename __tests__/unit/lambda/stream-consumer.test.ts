@@ -140,7 +140,7 @@ describe("StreamConsumer props", () => {
   });
 
   it.each([
-    ["a mapping option out of range", { batchSize: 0 }, "batchSize must be a whole number from 1 to 10000 records; got 0"],
+    ["a mapping option out of range", { batchSize: 0 }, "KinesisEventSource(test/Stream): batchSize must be a whole number from 1 to 10000 records; got 0"],
     ["AT_TIMESTAMP without a time", { startingPosition: StartingPosition.AT_TIMESTAMP }, "startingPositionTimestamp is required when startingPosition is AT_TIMESTAMP"],
     ["a queue retention of 30 s", { failureQueueRetentionPeriod: Duration.seconds(30) }, "test/Consumer/FailureQueue: retentionPeriod must be a whole number from 60 to 1209600 seconds; got 30 (30 seconds)"],
     ["a 0 s iterator-age threshold", { iteratorAgeAlarmThreshold: Duration.seconds(0) }, "test/Consumer: iteratorAgeAlarmThreshold must be a whole number from 1 to 604800 seconds; got 0 (0 seconds)"],
