@@ -1,6 +1,6 @@
-import * as fs from "fs";
-import { App, Testing } from "cdktf";
+import { Testing } from "cdktf";
 import { buildApp } from "../../main";
+import { testApp } from "./synth";
 
 /** The synthesized stacks of the app (main.ts), by stack name. */
 export type AppStacks = Record<string, any>;
@@ -16,14 +16,9 @@ export function synthApp(env: NodeJS.ProcessEnv = {}, context?: Record<string, u
   const key = JSON.stringify([env, context ?? null]);
   const cached = synthesized.get(key);
   if (cached) return cached;
-  const app = Testing.app({ context });
-  try {
-    const stacks = Object.fromEntries(buildApp(app as App, env).map((stack) => [stack.node.id, JSON.parse(Testing.synth(stack))]));
-    synthesized.set(key, stacks);
-    return stacks;
-  } finally {
-    fs.rmSync(app.outdir, { recursive: true, force: true });
-  }
+  const stacks = Object.fromEntries(buildApp(testApp(context), env).map((stack) => [stack.node.id, JSON.parse(Testing.synth(stack))]));
+  synthesized.set(key, stacks);
+  return stacks;
 }
 
 /** The resources of one type in a synthesized stack, as a list. */

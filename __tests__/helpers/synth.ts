@@ -1,20 +1,32 @@
 import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { App, TerraformStack, Testing } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 
-const outdirs: string[] = [];
+let outdir: string | undefined;
 
-/** A fresh app and stack with an AWS provider; its temp dir is removed after the file's tests. */
+/**
+ * A test app. Its output folder is one temp dir per test file (removed after the file's
+ * tests) rather than one per app: `Testing.synth` writes nothing there, and a folder per test
+ * was a measurable part of the unit tier.
+ */
+export function testApp(context?: Record<string, unknown>): App {
+  outdir ??= fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-test-"));
+  return Testing.app({ outdir, context });
+}
+
+/** A fresh app and stack with an AWS provider. */
 export function newStack(id = "test"): { app: App; stack: TerraformStack } {
-  const app = Testing.app();
-  outdirs.push(app.outdir);
+  const app = testApp();
   const stack = new TerraformStack(app, id);
   new AwsProvider(stack, "aws", { region: "eu-west-1" });
   return { app, stack };
 }
 
 export function cleanupSynthDirs(): void {
-  for (const dir of outdirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  if (outdir) fs.rmSync(outdir, { recursive: true, force: true });
+  outdir = undefined;
 }
 
 /** Synthesized Terraform JSON of a stack. */

@@ -1,8 +1,8 @@
-import { TerraformStack, TerraformVariable, Testing } from "cdktf";
+import { TerraformStack, TerraformVariable } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { AwsEnvironment, partitionOfRegion } from "../../../modules/core/aws-environment";
 import { DataStream, IngestApi, SecureBucket } from "../../../modules";
-import { cleanupSynthDirs, newStack, synth } from "../../helpers/synth";
+import { cleanupSynthDirs, newStack, synth, testApp } from "../../helpers/synth";
 
 afterAll(cleanupSynthDirs);
 
@@ -25,8 +25,7 @@ describe("AwsEnvironment", () => {
   });
 
   it("falls back to one aws_region (its name, in 5.x and 6.x) and one aws_partition for a region known only at apply", () => {
-    const app = Testing.app();
-    const stack = new TerraformStack(app, "s");
+    const stack = new TerraformStack(testApp(), "s");
     const region = new TerraformVariable(stack, "region", { type: "string" });
     new AwsProvider(stack, "aws", { region: region.stringValue });
     const env = AwsEnvironment.of(stack);

@@ -1,17 +1,6 @@
-import { App, Testing } from "cdktf";
-import { buildApp } from "../../../main";
 import { EMULATED_SERVICES, localEmulatorProviderConfig } from "../../../modules/core/local-emulator";
 import { resolveConfig } from "../../../app/config";
-import * as fs from "fs";
-
-const outdirs: string[] = [];
-afterAll(() => outdirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-
-function synthApp(env: NodeJS.ProcessEnv, context?: Record<string, unknown>): Record<string, any> {
-  const app = Testing.app({ context });
-  outdirs.push(app.outdir);
-  return Object.fromEntries(buildApp(app as App, env).map((s) => [s.node.id, JSON.parse(Testing.synth(s))]));
-}
+import { synthApp } from "../../helpers/app";
 
 const PROD_CONTEXT = { environments: { dev: {}, prod: { region: "eu-west-1", stateBucket: "acme-terraform-state", stateKey: "p.tfstate" } } };
 

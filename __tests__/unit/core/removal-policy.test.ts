@@ -1,16 +1,7 @@
-import { App, Testing } from "cdktf";
-import * as fs from "fs";
-import { buildApp } from "../../../main";
+import { resourceValues as all, synthApp as synthAppWith } from "../../helpers/app";
 
-const outdirs: string[] = [];
-afterAll(() => outdirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-
-function synthApp(env: NodeJS.ProcessEnv = {}): Record<string, any> {
-  const app = Testing.app({ context: { environments: { dev: {}, prod: { region: "eu-west-1" } } } });
-  outdirs.push(app.outdir);
-  return Object.fromEntries(buildApp(app as App, env).map((s) => [s.node.id, JSON.parse(Testing.synth(s))]));
-}
-const all = (json: any, type: string): any[] => Object.values(json.resource[type] ?? {});
+const CONTEXT = { environments: { dev: {}, prod: { region: "eu-west-1" } } };
+const synthApp = (env: NodeJS.ProcessEnv = {}) => synthAppWith(env, CONTEXT);
 const STATEFUL = ["aws_kinesis_stream", "aws_dynamodb_table", "aws_s3_bucket", "aws_sqs_queue", "aws_secretsmanager_secret", "aws_kms_key"];
 
 describe("removal policy", () => {

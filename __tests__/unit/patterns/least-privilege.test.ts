@@ -1,7 +1,6 @@
-import { App, Testing } from "cdktf";
-import { buildApp } from "../../../main";
 import { DataStream, EncryptionKey, NodejsFunction, ProducerAccessMode, StreamEncryption, StreamingIngestPipeline, TableEncryption } from "../../../modules";
 import { newStack, synth } from "../../helpers/synth";
+import { synthApp } from "../../helpers/app";
 
 /**
  * The IAM walk: every policy document in the synthesized stacks, read statement by statement.
@@ -55,8 +54,7 @@ function statementsOf(stacks: Record<string, any>): Found[] {
 const list = (v: unknown): string[] => (v === undefined ? [] : [v as string | string[]].flat());
 
 function stacksUnderTest(): Record<string, any> {
-  const app = Testing.app({ context: { environments: { dev: {}, prod: { stateBucket: "acme-state" } } } });
-  const stacks: Record<string, any> = Object.fromEntries(buildApp(app as App, {}).map((s) => [s.node.id, JSON.parse(Testing.synth(s))]));
+  const stacks: Record<string, any> = { ...synthApp({}, { environments: { dev: {}, prod: { stateBucket: "acme-state" } } }) };
   // Every optional statement: customer keys everywhere, role-mode partner, processor, backup, usage plan.
   const { stack } = newStack("maximal");
   const key = new EncryptionKey(stack, "Key", { description: "all" });

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
-import { App, Testing } from "cdktf";
 import { buildApp } from "../../../main";
+import { testApp } from "../../helpers/synth";
 import { mermaidFromStack, README_END, README_START, withDiagram } from "../../../scripts/diagram";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -33,8 +33,8 @@ describe("architecture diagram", () => {
 
   it("in the README is the one generated from the current code (npm run diagram)", () => {
     const context = JSON.parse(fs.readFileSync(path.join(ROOT, "cdktf.json"), "utf8")).context;
-    const app = Testing.app({ context });
-    buildApp(app as App, {});
+    const app = testApp(context);
+    buildApp(app, {});
     app.synth(); // a real synth keeps the construct paths (Testing.synth strips them)
     const stackFile = path.join(app.outdir, "stacks", "streaming-ingest-dev", "cdk.tf.json");
     const expected = mermaidFromStack(JSON.parse(fs.readFileSync(stackFile, "utf8")));
