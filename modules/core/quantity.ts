@@ -21,11 +21,23 @@ export abstract class Quantity {
 
   /** The amount in `unit`: a fraction where it is not a whole number of that unit. */
   protected in(unit: QuantityUnit): number {
-    return (this.amount * this.unit.inBaseUnits) / unit.inBaseUnits;
+    return wholeWhereNearly(this.amount * this.unit.inBaseUnits) / unit.inBaseUnits;
   }
 
   /** As written: `5 minutes`, `1 hour`, `5 MiB`. */
   toString(): string {
     return `${this.amount} ${this.amount === 1 ? this.unit.name.replace(/s$/, "") : this.unit.name}`;
   }
+}
+
+/**
+ * The amount in base units, snapped to the whole number it lies within rounding error of:
+ * `1.1` hours is 3960000.0000000005 ms in floating point, and a whole number of base units
+ * divides into a whole number of a larger unit exactly, so `Duration.hours(1.1).toSeconds()` is
+ * 3960 rather than a value validation would reject. The tolerance (relative, 1e-12) is far
+ * above float error (about 1e-16) and far below any amount anyone means.
+ */
+function wholeWhereNearly(baseUnits: number): number {
+  const whole = Math.round(baseUnits);
+  return Math.abs(baseUnits - whole) <= 1e-12 * Math.max(1, whole) ? whole : baseUnits;
 }

@@ -12,6 +12,14 @@ describe("Duration", () => {
     expect(Duration.hours(36).toDays()).toBe(1.5);
   });
 
+  it("converts a fraction of a unit without float error, so a whole number of the target unit stays whole", () => {
+    // 1.1 * 3,600,000 ms is 3960000.0000000005 in floating point.
+    expect(Duration.hours(1.1).toSeconds()).toBe(3_960);
+    expect(Duration.days(2.3).toSeconds()).toBe(198_720);
+    expect(Duration.seconds(1.005).toMilliseconds()).toBe(1_005);
+    expect(Duration.millis(1).toSeconds()).toBe(0.001); // a true fraction stays one
+  });
+
   it("prints as written", () => {
     expect(Duration.minutes(5).toString()).toBe("5 minutes");
     expect(Duration.hours(1).toString()).toBe("1 hour");
@@ -60,6 +68,10 @@ describe("validateDuration / validateSize", () => {
     expect(() => validateSize(scope(), "bufferSize", Size.kibibytes(512), "mebibytes", { min: 1, max: 128 })).toThrow(
       "test: bufferSize must be a whole number from 1 to 128 MiB; got 0.5 (512 KiB)",
     );
+  });
+
+  it("accept a whole number of the unit written as a fraction of a larger one", () => {
+    expect(validateDuration(scope(), "maxSessionDuration", Duration.hours(1.1), "seconds", { min: 3_600, max: 43_200 })).toBe(3_960);
   });
 
   it("reject a value that is not a whole number of the unit", () => {
