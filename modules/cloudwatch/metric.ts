@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { Duration } from "../core/duration";
+import { RangeOptions, validateDuration } from "../core/validation";
 
 /** How a metric's data points are aggregated over each period. */
 export type Statistic = "Average" | "Sum" | "Minimum" | "Maximum" | "SampleCount";
@@ -15,9 +16,12 @@ export interface MetricProps {
   readonly dimensions: Record<string, string>;
   /** @default "Average" */
   readonly statistic?: Statistic;
-  /** Length of each data point: 10 s, 30 s or a multiple of 60 s. @default 5 minutes */
+  /** Length of each data point: 10, 20 or 30 s (high resolution) or a whole number of minutes. @default 5 minutes */
   readonly period?: Duration;
 }
+
+/** The periods CloudWatch takes, in seconds, for alarms and metric queries alike. */
+const PERIOD_SECONDS: Omit<RangeOptions, "unit"> = { min: 60, multipleOf: 60, alsoAllowed: [10, 20, 30] };
 
 /** Overrides a `metricXxx()` helper accepts. */
 export type MetricOptions = Partial<Pick<MetricProps, "statistic" | "period">>;
@@ -71,6 +75,8 @@ export class Metric {
     this.dimensions = props.dimensions;
     this.statistic = props.statistic ?? "Average";
     this.period = props.period ?? Duration.minutes(5);
+    // No construct to name: the metric is named instead, as `metricXxx({ period })` callers know it.
+    validateDuration(`Metric ${this.namespace} ${this.metricName}`, "period", this.period, "seconds", PERIOD_SECONDS);
   }
 
   /** The metric as a CloudWatch dashboard `metrics` row: namespace, name, dimension pairs, options. */
@@ -112,13 +118,13 @@ export interface MathAlarmOptions extends Omit<CreateAlarmOptions, "alarmName"> 
   readonly expression: string;
   /** The metrics, by the id the expression uses (lower-case first letter). */
   readonly metrics: Record<string, Metric>;
-  /** Period of the expression. @default 5 minutes */
+  /** Period of the expression, given to each of its metrics: 10, 20 or 30 s or a whole number of minutes. @default 5 minutes */
   readonly period?: Duration;
 }
 
 /** An alarm on a metric-math expression (e.g. the sum of several metrics). */
 export function createMathAlarm(scope: Construct, id: string, options: MathAlarmOptions): CloudwatchMetricAlarm {
-  const period = options.period?.toSeconds() ?? 300;
+  const period = validateDuration(`${scope.node.path}/${id}`, "period", options.period, "seconds", PERIOD_SECONDS) ?? 300;
   return new CloudwatchMetricAlarm(scope, id, {
     alarmName: options.alarmName,
     alarmDescription: options.alarmDescription,

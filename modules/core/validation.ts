@@ -34,9 +34,12 @@ export function isUnresolved(value: unknown): boolean {
 
 export interface RangeOptions {
   readonly min: number;
-  readonly max: number;
+  /** @default no upper bound */
+  readonly max?: number;
   /** Require a whole number. @default true */
   readonly integer?: boolean;
+  /** Require a multiple of this, e.g. 60 for whole minutes of seconds. @default any whole number */
+  readonly multipleOf?: number;
   /** The unit printed after the range, e.g. "hours". */
   readonly unit?: string;
   /** Extra values allowed outside the range, e.g. -1 for "infinite". */
@@ -49,15 +52,15 @@ export function validateRange(scope: ValidationScope, prop: string, value: numbe
   const integer = opts.integer ?? true;
   const allowedExtra = opts.alsoAllowed ?? [];
   if (allowedExtra.includes(value)) return;
-  const inRange = Number.isFinite(value) && value >= opts.min && value <= opts.max;
-  if (inRange && (!integer || Number.isInteger(value))) return;
+  const max = opts.max ?? Number.POSITIVE_INFINITY;
+  const inRange = Number.isFinite(value) && value >= opts.min && value <= max;
+  const ofStep = opts.multipleOf === undefined || value % opts.multipleOf === 0;
+  if (inRange && ofStep && (!integer || Number.isInteger(value))) return;
   const unit = opts.unit ? ` ${opts.unit}` : "";
-  const kind = integer ? "a whole number" : "a number";
+  const kind = opts.multipleOf !== undefined ? `a multiple of ${opts.multipleOf}` : integer ? "a whole number" : "a number";
+  const range = Number.isFinite(max) ? ` from ${opts.min} to ${max}${unit}` : `${unit} (${opts.min} or more)`;
   const extra = allowedExtra.length > 0 ? `, or ${allowedExtra.join(" or ")}` : "";
-  throw new ValidationError(
-    scope,
-    `${prop} must be ${kind} from ${opts.min} to ${opts.max}${unit}${extra}; got ${String(value)}`,
-  );
+  throw new ValidationError(scope, `${prop} must be ${kind}${range}${extra}; got ${String(value)}`);
 }
 
 /** Throws unless `value` (when set and resolved) matches `pattern`. */
