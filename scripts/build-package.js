@@ -17,6 +17,11 @@ fs.rmSync(dist, { recursive: true, force: true });
 
 const tsc = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], { stdio: ["ignore", 2, 2] });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+// The library's plain-JavaScript modules (shared with scripts/, see input-stamp.js) with their
+// declarations: tsc compiles only the TypeScript ones.
+for (const js of fs.readdirSync(path.join(root, "modules"), { recursive: true }).filter((f) => f.endsWith(".js"))) {
+  for (const file of [js, js.replace(/\.js$/, ".d.ts")]) fs.copyFileSync(path.join(root, "modules", file), path.join(dist, "modules", file));
+}
 
 const { bundleHandler } = require(path.join(dist, "modules", "lambda", "bundling.js"));
 const sources = path.join(root, "lambda-src");

@@ -1,23 +1,16 @@
 "use strict";
 // Transpiles a TypeScript entry (and the project files it imports) into one CommonJS file,
 // node_modules external. esbuild's metafile lists the files read; while their content hashes
-// are unchanged the previous output is reused and esbuild is not started at all.
-const crypto = require("crypto");
+// are unchanged the previous output is reused and esbuild is not started at all (the stamp is
+// the library bundler's: modules/lambda/input-stamp.js).
 const fs = require("fs");
 const path = require("path");
 const { spawnSync } = require("child_process");
+const { isStampUpToDate, writeInputStamp } = require("../modules/lambda/input-stamp");
 
 const root = path.resolve(__dirname, "..");
-const hash = (f) => crypto.createHash("sha256").update(fs.readFileSync(path.resolve(root, f))).digest("hex");
-
-function upToDate(outfile, stampFile) {
-  try {
-    const stamp = JSON.parse(fs.readFileSync(stampFile, "utf8"));
-    return fs.existsSync(outfile) && Object.entries(stamp).every(([f, h]) => fs.existsSync(path.resolve(root, f)) && hash(f) === h);
-  } catch {
-    return false;
-  }
-}
+const settings = { esbuild: require("esbuild/package.json").version };
+const stampPath = (outfile) => `${outfile}.inputs.json`;
 
 /**
  * Project files keep their own __dirname once bundled into .build/ (the library finds its
@@ -54,15 +47,14 @@ async function build(entry, outfile) {
     plugins: [ownDirname(outfile)],
     logLevel: "warning",
   });
-  // This file too: a change to how it transpiles rebuilds every output.
-  const inputs = [...Object.keys(result.metafile.inputs), path.relative(root, __filename)].sort();
-  fs.writeFileSync(`${outfile}.inputs.json`, JSON.stringify(Object.fromEntries(inputs.map((f) => [f, hash(f)]))));
+  // This file is an input too: a change to how it transpiles rebuilds every output.
+  writeInputStamp(stampPath(outfile), root, settings, [...Object.keys(result.metafile.inputs), path.relative(root, __filename)]);
 }
 
 /** Returns the path of the transpiled entry, under .build/. */
 function transpile(entry, name = path.basename(entry, ".ts")) {
   const outfile = path.join(root, ".build", `${name}.js`);
-  if (!upToDate(outfile, `${outfile}.inputs.json`)) {
+  if (!isStampUpToDate(stampPath(outfile), root, settings, [outfile])) {
     const child = spawnSync(process.execPath, [__filename, entry, outfile], { stdio: "inherit" });
     if (child.status !== 0) throw new Error(`transpiling ${entry} failed (exit ${child.status ?? child.signal})`);
   }

@@ -2,6 +2,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { zipSync } from "fflate";
+import { isStampUpToDate, writeInputStamp } from "./input-stamp";
 
 /**
  * Built-in handlers, by name (`authorizer`, `stream-consumer`), relative to this module: run from
@@ -12,9 +13,12 @@ import { zipSync } from "fflate";
 const HANDLER_SOURCE_DIR = path.join(__dirname, "..", "..", "lambda-src");
 const PREBUILT_DIR = path.join(__dirname, "..", "..", "lambda");
 
-/** Where bundles of sources are built and cached: `.build/lambda` under the directory synth runs in. */
+/**
+ * Where bundles of sources are built and cached: the folder `INGEST_BUNDLE_CACHE_DIR` names
+ * (relative to the current directory), else `.build/lambda` under the directory synth runs in.
+ */
 function bundleCacheDir(): string {
-  return path.join(process.cwd(), ".build", "lambda");
+  return path.resolve(process.env.INGEST_BUNDLE_CACHE_DIR || path.join(".build", "lambda"));
 }
 
 type Esbuild = typeof import("esbuild");
@@ -45,33 +49,23 @@ export function clearBundleMemo(): void {
 }
 
 /**
- * The bundle folder's stamp: every input file esbuild read, with its content hash. Kept outside
- * the folder, so the archived asset holds only the bundle.
+ * The bundle folder's stamp (see input-stamp.js): every input file esbuild read, with its content
+ * hash. Kept outside the folder, so the archived asset holds only the bundle.
  */
 function stampPath(outDir: string): string {
   return `${outDir}.inputs.json`;
 }
 
-function fileHash(file: string): string {
-  return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
-}
+let packageVersion: string | undefined;
 
-function writeInputsStamp(outDir: string, workDir: string, esbuildVersion: string, inputs: string[]): void {
-  const hashes = Object.fromEntries(inputs.sort().map((f) => [f, fileHash(path.resolve(workDir, f))]));
-  fs.writeFileSync(stampPath(outDir), JSON.stringify({ esbuild: esbuildVersion, hashes }));
-}
-
-/** True when the folder was built by this esbuild from inputs that are all unchanged. */
-function isUpToDate(outDir: string, workDir: string, esbuildVersion: string): boolean {
-  try {
-    const stamp = JSON.parse(fs.readFileSync(stampPath(outDir), "utf8")) as { esbuild: string; hashes: Record<string, string> };
-    if (stamp.esbuild !== esbuildVersion || !fs.existsSync(path.join(outDir, "index.js")) || !fs.existsSync(bundleZipPath(outDir))) {
-      return false;
-    }
-    return Object.entries(stamp.hashes).every(([f, h]) => fs.existsSync(path.resolve(workDir, f)) && fileHash(path.resolve(workDir, f)) === h);
-  } catch {
-    return false;
+/** This library's version: its package.json is the nearest one above this module, in source and in dist/. */
+function libraryVersion(): string {
+  if (packageVersion === undefined) {
+    let dir = __dirname;
+    while (!fs.existsSync(path.join(dir, "package.json")) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+    packageVersion = (JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { version: string }).version;
   }
+  return packageVersion;
 }
 
 /** The zip of a bundle folder (beside it): what Lambda receives. */
@@ -150,31 +144,34 @@ export function bundleHandler(entry: string, options: BundleOptions = {}, outRoo
   const entryFile = resolveEntry(entry);
   const esbuild = loadEsbuild(entryFile);
   const outDir = path.join(outRoot, folder);
-  if (!isUpToDate(outDir, workDir, esbuild.version)) {
+  const buildOptions = {
+    entryPoints: [entryFile],
+    outfile: path.join(outDir, "index.js"),
+    bundle: true,
+    platform: "node",
+    target: "node22",
+    format: "cjs",
+    // Prefer ES modules so unused parts of the SDK and Powertools are tree-shaken.
+    mainFields: ["module", "main"],
+    minify: opts.minify,
+    sourcemap: opts.sourceMap ? "external" : false,
+    sourcesContent: false,
+    legalComments: "none",
+    external: opts.externalModules,
+    absWorkingDir: workDir,
+    // Source map paths are relative to the bundle, and stay inside the project even when
+    // node_modules is a link, so the zip (and source_code_hash) is the same wherever it lives.
+    preserveSymlinks: true,
+    metafile: true,
+    logLevel: "error",
+  } satisfies import("esbuild").BuildOptions;
+  // Whatever else shapes the bundle: a library upgrade that changes an option rebuilds it.
+  const settings = { library: libraryVersion(), esbuild: esbuild.version, options: buildOptions };
+  if (!isStampUpToDate(stampPath(outDir), workDir, settings, [buildOptions.outfile, bundleZipPath(outDir)])) {
     fs.rmSync(outDir, { recursive: true, force: true });
-    const result = esbuild.buildSync({
-      entryPoints: [entryFile],
-      outfile: path.join(outDir, "index.js"),
-      bundle: true,
-      platform: "node",
-      target: "node22",
-      format: "cjs",
-      // Prefer ES modules so unused parts of the SDK and Powertools are tree-shaken.
-      mainFields: ["module", "main"],
-      minify: opts.minify,
-      sourcemap: opts.sourceMap ? "external" : false,
-      sourcesContent: false,
-      legalComments: "none",
-      external: opts.externalModules,
-      absWorkingDir: workDir,
-      // Source map paths are relative to the bundle, and stay inside the project even when
-      // node_modules is a link, so the zip (and source_code_hash) is the same wherever it lives.
-      preserveSymlinks: true,
-      metafile: true,
-      logLevel: "error",
-    });
+    const result = esbuild.buildSync(buildOptions);
     writeDeterministicZip(outDir);
-    writeInputsStamp(outDir, workDir, esbuild.version, Object.keys(result.metafile!.inputs));
+    writeInputStamp(stampPath(outDir), workDir, settings, Object.keys(result.metafile.inputs));
   }
   cache.set(memoKey, outDir);
   return outDir;

@@ -156,6 +156,7 @@ describe("NodejsFunction", () => {
 
 describe("bundle cache", () => {
   const dir = fs.mkdtempSync(path.join(require("os").tmpdir(), "entry-"));
+  const outRoot = path.join(dir, "bundles"); // not the checkout's .build/lambda: the run leaves nothing behind
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it("reuses a bundle whose inputs are unchanged and rebuilds when any input changes", () => {
@@ -165,17 +166,17 @@ describe("bundle cache", () => {
     fs.writeFileSync(helper, 'export const greeting = "v1";\n');
     fs.writeFileSync(entry, 'import { greeting } from "./helper";\nexport const handler = async () => greeting;\n');
 
-    const out = bundleHandler(entry);
+    const out = bundleHandler(entry, {}, outRoot);
     const first = fs.statSync(path.join(out, "index.js")).mtimeMs;
     expect(fs.readFileSync(path.join(out, "index.js"), "utf8")).toContain("v1");
 
     clearBundleMemo();
-    expect(bundleHandler(entry)).toBe(out);
+    expect(bundleHandler(entry, {}, outRoot)).toBe(out);
     expect(fs.statSync(path.join(out, "index.js")).mtimeMs).toBe(first); // not rebuilt
 
     fs.writeFileSync(helper, 'export const greeting = "v2";\n'); // an imported file, not the entry
     clearBundleMemo();
-    bundleHandler(entry);
+    bundleHandler(entry, {}, outRoot);
     expect(fs.readFileSync(path.join(out, "index.js"), "utf8")).toContain("v2");
     expect(fs.existsSync(`${out}.zip`)).toBe(true);
   });

@@ -191,7 +191,14 @@ describe("StreamConsumer with your own handler", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "my-consumer-"));
   const entry = path.join(dir, "index.ts");
   fs.writeFileSync(entry, 'export const handler = async () => ({ batchItemFailures: [], marker: "my-own-consumer" });\n');
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // Bundled into the temp dir, not the checkout's .build/lambda: the run leaves nothing behind.
+  beforeAll(() => {
+    process.env.INGEST_BUNDLE_CACHE_DIR = path.join(dir, "bundles");
+  });
+  afterAll(() => {
+    delete process.env.INGEST_BUNDLE_CACHE_DIR;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   it("deploys the bundle of the given entry, with the table environment, grants and mapping of the built-in one", () => {
     const { consumer, json } = build({ entry });
