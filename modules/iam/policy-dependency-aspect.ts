@@ -1,4 +1,4 @@
-import { Aspects, DefaultTokenResolver, dependable, IAspect, StringConcat, TerraformResource, TerraformStack, Tokenization } from "cdktf";
+import { Aspects, DefaultTokenResolver, dependable, IAspect, StringConcat, TerraformDataSource, TerraformResource, TerraformStack, Tokenization } from "cdktf";
 import { IConstruct } from "constructs";
 
 /** What the aspect needs of a principal, read at synth. */
@@ -16,16 +16,24 @@ export interface PrincipalRegistration {
  * an edge it may be created before its permissions exist (and an event source mapping, which
  * AWS validates against the function's role, fails). At synth, after every grant is made:
  *
- * - a resource *uses* a principal when its configuration names the principal's ARN or name
- *   (`aws_iam_role.X`, `aws_iam_user.X`, or an imported role's literal ARN), or names a
- *   resource that does (the mapping names the function, the function names the role);
+ * - a resource *uses* a principal when its arguments name the principal's ARN or name
+ *   (`aws_iam_role.X`, `aws_iam_user.X`, or an imported role's literal ARN), or name a resource
+ *   that does (the mapping names the function, the function names the role);
+ * - a principal named only in `tags`/`tags_all` or in a resource policy (`policy`: a key,
+ *   queue or bucket policy) is not used: a key policy naming a role grants the role, the key
+ *   does not act as it, so it needs none of the role's permissions;
  * - IAM resources are left alone: they only name principals (an access key its user, a
  *   policy its role), and ordering them after policies could close a cycle;
- * - an edge is skipped when the policy itself names the resource (it would be a cycle).
+ * - an edge is skipped when the resource can be reached from the policy, following every
+ *   reference and `depends_on` (including edges added before): it would close a cycle. The
+ *   policy may name the resource itself (a role allowed to invoke its own function), or a
+ *   resource that leads to it (a role allowed to invoke its function's alias: policy -> alias
+ *   -> function); of two functions allowed to invoke each other, only the first waits.
  *
  * One aspect per stack, added by the stack's first role or user. Each resource's configuration
- * is resolved once, so the cost grows linearly with the stack. Edges already present (threaded
- * by hand) are not added twice; new ones are appended in address order.
+ * is resolved once, and what each address reaches is walked once and memoized (`ReferenceGraph`),
+ * so the cost grows about linearly with the stack. Edges already present (threaded by hand) are
+ * not added twice; new ones are appended in address order.
  */
 export class PolicyDependencyAspect implements IAspect {
   /** Records a principal of the stack `principal` is in, adding the stack's aspect on first use. */
@@ -51,7 +59,6 @@ export class PolicyDependencyAspect implements IAspect {
   }
 
   private addPolicyDependencies(): void {
-    const resources = this.stack.node.findAll().filter((c): c is TerraformResource => c instanceof TerraformResource);
     const policiesByName = new Map<string, TerraformResource[]>();
     for (const principal of this.principals) {
       const policies = principal.policies();
@@ -62,24 +69,39 @@ export class PolicyDependencyAspect implements IAspect {
     }
     if (policiesByName.size === 0) return;
 
-    const namesBy = new Map(resources.map((r) => [r, namesIn(JSON.stringify(this.configurationOf(r)))]));
-    const using = resources.filter((r) => !isIam(r));
+    const elements = this.stack.node.findAll().filter((c): c is Referenceable => c instanceof TerraformResource || c instanceof TerraformDataSource);
+    const configurations = new Map(elements.map((e) => [e, this.configurationOf(e)]));
+    const graph = new ReferenceGraph();
+    for (const [element, configuration] of configurations) {
+      graph.add(addressOf(element), [...namesIn(JSON.stringify(configuration)), ...this.dependsOnOf(element)]);
+    }
+
+    const using = elements.filter((e): e is TerraformResource => e instanceof TerraformResource && !isIam(e));
+    const usedNamesBy = new Map(using.map((r) => [r, namesIn(JSON.stringify(withoutMentions(configurations.get(r)!)))]));
     // Resources that name a principal directly, by address, with the policies they wait for.
     const direct = new Map<string, Set<TerraformResource>>();
     for (const r of using) {
-      const policies = new Set([...namesBy.get(r)!].flatMap((name) => policiesByName.get(name) ?? []));
+      const policies = new Set([...usedNamesBy.get(r)!].flatMap((name) => policiesByName.get(name) ?? []));
       if (policies.size > 0) direct.set(addressOf(r), policies);
     }
     for (const r of using) {
       const address = addressOf(r);
       const policies = new Set(direct.get(address));
-      for (const name of namesBy.get(r)!) for (const p of direct.get(name) ?? []) policies.add(p);
-      const present = new Set((this.resolve(r.dependsOn ?? []) as string[]).map((d) => d.replace(/^\$\{(.*)\}$/, "$1")));
-      const missing = [...policies]
-        .filter((p) => !present.has(addressOf(p)) && !namesBy.get(p)?.has(address))
-        .sort((a, b) => addressOf(a).localeCompare(addressOf(b)));
+      for (const name of usedNamesBy.get(r)!) for (const p of direct.get(name) ?? []) policies.add(p);
+      const present = new Set(this.dependsOnOf(r));
+      const missing: TerraformResource[] = [];
+      for (const p of [...policies].sort((a, b) => addressOf(a).localeCompare(addressOf(b)))) {
+        if (present.has(addressOf(p)) || graph.reaches(addressOf(p), address)) continue;
+        graph.add(address, [addressOf(p)]);
+        missing.push(p);
+      }
       if (missing.length > 0) r.dependsOn = [...(r.dependsOn ?? []), ...missing.map((p) => dependable(p))];
     }
+  }
+
+  /** The addresses an element already depends on (threaded by hand). */
+  private dependsOnOf(element: Referenceable): string[] {
+    return (this.resolve(element.dependsOn ?? []) as string[]).map((d) => d.replace(/^\$\{(.*)\}$/, "$1"));
   }
 
   /** A value as the stack synthesizes it (what `TerraformStack` does internally). */
@@ -87,12 +109,65 @@ export class PolicyDependencyAspect implements IAspect {
     return Tokenization.resolve(value, { scope: this.stack, preparing: false, resolver: RESOLVER });
   }
 
-  /** The resource's arguments as they will be synthesized, without its meta-arguments. */
-  private configurationOf(resource: TerraformResource): unknown {
-    const block = this.resolve(resource.toTerraform()).resource?.[resource.terraformResourceType]?.[resource.friendlyUniqueId] ?? {};
+  /** The resource's or data source's arguments as they will be synthesized, without its meta-arguments. */
+  private configurationOf(element: Referenceable): Record<string, unknown> {
+    const kind = element instanceof TerraformDataSource ? "data" : "resource";
+    const block = this.resolve(element.toTerraform())[kind]?.[element.terraformResourceType]?.[element.friendlyUniqueId] ?? {};
     const { depends_on: _dependsOn, "//": _metadata, ...configuration } = block;
     return configuration;
   }
+}
+
+type Referenceable = TerraformResource | TerraformDataSource;
+
+/**
+ * Which address can be reached from which, following references and `depends_on`. What an
+ * address reaches is walked once and memoized; an edge added later extends the memoized sets
+ * it affects, so questions asked between additions stay exact.
+ */
+class ReferenceGraph {
+  private readonly next = new Map<string, Set<string>>();
+  private readonly reachable = new Map<string, Set<string>>();
+
+  /** Records that `from` references or depends on each of `to` (names that are no address of the stack lead nowhere). */
+  add(from: string, to: string[]): void {
+    const next = this.next.get(from) ?? new Set<string>();
+    this.next.set(from, next);
+    for (const target of to) {
+      if (target === from || next.has(target)) continue;
+      next.add(target);
+      if (this.reachable.size === 0) continue;
+      const gained = [target, ...this.reachableFrom(target)];
+      for (const [address, reached] of this.reachable) {
+        if (address === from || reached.has(from)) for (const g of gained) reached.add(g);
+      }
+    }
+  }
+
+  reaches(from: string, to: string): boolean {
+    return this.reachableFrom(from).has(to);
+  }
+
+  private reachableFrom(address: string): Set<string> {
+    const known = this.reachable.get(address);
+    if (known) return known;
+    // Set before the walk, so a cycle in the configuration (Terraform would refuse it) ends it.
+    const reached = new Set<string>();
+    this.reachable.set(address, reached);
+    for (const n of this.next.get(address) ?? []) {
+      if (!this.next.has(n)) continue;
+      reached.add(n);
+      for (const r of this.reachableFrom(n)) reached.add(r);
+    }
+    return reached;
+  }
+}
+
+/** Arguments that name a principal without using it: labels, and resource policies that grant it. */
+const MENTIONS = ["tags", "tags_all", "policy"];
+
+function withoutMentions(configuration: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(configuration).filter(([argument]) => !MENTIONS.includes(argument)));
 }
 
 const RESOLVER = new DefaultTokenResolver(new StringConcat());
@@ -105,8 +180,9 @@ function namesIn(text: string): Set<string> {
   return new Set(text.match(/\b(?:data\.)?[a-z][a-z0-9_]*\.[A-Za-z0-9_-]+(?=\.)|arn:[a-z-]+:iam::\d{12}:(?:role|user)\/[\w+=,.@\/-]+/g) ?? []);
 }
 
-function addressOf(resource: TerraformResource): string {
-  return `${resource.terraformResourceType}.${resource.friendlyUniqueId}`;
+function addressOf(element: Referenceable): string {
+  const address = `${element.terraformResourceType}.${element.friendlyUniqueId}`;
+  return element instanceof TerraformDataSource ? `data.${address}` : address;
 }
 
 function isIam(resource: TerraformResource): boolean {
