@@ -26,7 +26,8 @@ import { addOutput } from "../core/outputs";
 import { uniqueName } from "../core/naming";
 import { skipCheckov } from "../core/checkov";
 import { validateDuration, validateOneOf, validatePattern, validateRange, ValidationError } from "../core/validation";
-import { KinesisPutRecordRoute, KinesisPutRecordsRoute } from "./kinesis-routes";
+import { KinesisPutRecordRoute } from "./kinesis-put-record-route";
+import { KinesisPutRecordsRoute } from "./kinesis-put-records-route";
 import { ALL_METHODS, BURST_LIMIT_RANGE, createMethodSettings, RATE_LIMIT_RANGE, ThrottleSettings, validateThrottleSettings } from "./method-settings";
 
 export interface UsagePlanProps {

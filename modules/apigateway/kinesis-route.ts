@@ -36,7 +36,7 @@ const JSON_CT = "application/json";
  * `$util.escapeJavaScript` escapes `'` as `\'`, which is not valid JSON; AWS's documented remedy
  * is this replaceAll after it (a Java regex: a backslash followed by a quote).
  */
-const UNESCAPE_QUOTE = `.replaceAll("\\\\'","'")`;
+export const UNESCAPE_QUOTE = `.replaceAll("\\\\'","'")`;
 
 /**
  * Kinesis answers errors with HTTP 400 and a `__type`; map each to its own status and a JSON
@@ -64,38 +64,15 @@ const UPSTREAM_ERROR_TEMPLATE = `{"error":"UpstreamError","message":"The stream 
 const METHOD_STATUSES = ["200", "400", "404", "413", "429", "502"];
 
 /** An event: a JSON object whose `eventId` (the partition key and the table key) the consumer accepts. */
-const EVENT_OBJECT = {
+export const EVENT_OBJECT = {
   type: "object",
   required: ["eventId"],
   // 256: the longest partition key Kinesis accepts (the eventId is the partition key).
   properties: { eventId: { type: "string", minLength: 1, maxLength: 256 } },
 };
 
-export const SUBMIT_SCHEMA = { $schema: "http://json-schema.org/draft-04/schema#", title: "Event", ...EVENT_OBJECT };
-
-export const BATCH_SCHEMA = {
-  $schema: "http://json-schema.org/draft-04/schema#",
-  title: "EventBatch",
-  type: "object",
-  required: ["records"],
-  additionalProperties: false,
-  properties: {
-    records: {
-      type: "array",
-      minItems: 1,
-      maxItems: 500,
-      items: {
-        type: "object",
-        required: ["data"],
-        additionalProperties: false,
-        properties: { data: EVENT_OBJECT },
-      },
-    },
-  },
-};
-
 /** What a kind of Kinesis route (PutRecord, PutRecords) brings by default. */
-interface KinesisAction {
+export interface KinesisAction {
   readonly name: "PutRecord" | "PutRecords";
   readonly model: RequestModel;
   /** The request template, given the VTL of the stream name. */
@@ -109,7 +86,7 @@ interface KinesisAction {
  * A POST route straight into one Kinesis action, with the API's authorizer, body validation
  * against a JSON model, and Kinesis errors mapped to JSON with their own status codes.
  */
-abstract class KinesisRoute implements IIngestRoute {
+export abstract class KinesisRoute implements IIngestRoute {
   protected constructor(
     private readonly action: KinesisAction,
     readonly props: KinesisRouteProps,
@@ -212,46 +189,4 @@ abstract class KinesisRoute implements IIngestRoute {
 /** The `{name}` parameters of a path, in order. */
 function pathParams(path: string): string[] {
   return [...path.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]);
-}
-
-const PUT_RECORD: KinesisAction = {
-  name: "PutRecord",
-  model: { name: "Event", schema: SUBMIT_SCHEMA },
-  // Size: Kinesis refuses a record over 1 MiB (mapped to 413), API Gateway a body over 10 MB (413 too).
-  requestTemplate: (streamName) =>
-    `{"StreamName":"${streamName}","PartitionKey":"$util.escapeJavaScript($input.params('eventId'))${UNESCAPE_QUOTE}","Data":"$util.base64Encode($input.body)"}`,
-  responseTemplate: `{"sequenceNumber":"$input.path('$.SequenceNumber')","shardId":"$input.path('$.ShardId')"}`,
-  templateParams: ["eventId"],
-};
-
-const PUT_RECORDS: KinesisAction = {
-  name: "PutRecords",
-  model: { name: "EventBatch", schema: BATCH_SCHEMA },
-  requestTemplate: (streamName) => `{"StreamName":"${streamName}","Records":[#foreach($record in $input.path('$.records'))#set($i = $foreach.index)
-{"PartitionKey":"$util.escapeJavaScript($input.path("$.records[$i].data.eventId"))${UNESCAPE_QUOTE}","Data":"$util.base64Encode($input.json("$.records[$i].data"))"}#if($foreach.hasNext),#end#end]}`,
-  responseTemplate: `{"failedRecordCount":$input.path('$.FailedRecordCount'),"records":$input.json('$.Records')}`,
-  templateParams: [],
-};
-
-/**
- * `POST <path>` → Kinesis PutRecord: the body (by default an `Event`, a JSON object with
- * `eventId`) becomes one record, partitioned by the path's `{eventId}`; answers
- * `{"sequenceNumber", "shardId"}`. The API's built-in `/submit/{streamName}/{eventId}` is one.
- */
-export class KinesisPutRecordRoute extends KinesisRoute {
-  constructor(props: KinesisRouteProps) {
-    super(PUT_RECORD, props);
-  }
-}
-
-/**
- * `POST <path>` → Kinesis PutRecords: the body (by default an `EventBatch`,
- * `{ "records": [{ "data": {…} }] }`, 1–500) becomes one record per entry, each partitioned by
- * its `data.eventId`; answers `{"failedRecordCount", "records"}`. The API's built-in
- * `/streams/{streamName}/records` is one.
- */
-export class KinesisPutRecordsRoute extends KinesisRoute {
-  constructor(props: KinesisRouteProps) {
-    super(PUT_RECORDS, props);
-  }
 }
