@@ -14,6 +14,13 @@ describe("Secret.fromSecretArn", () => {
     expect(readerPolicy(Secret.fromSecretArn(ARN))).toEqual([{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: ARN }]);
   });
 
+  it("grants on any of the secret's full ARNs when given a partial ARN (no 6-character suffix), as AWS CDK does", () => {
+    // IAM matches the full ARN, `...:secret:mysecret-AbCdEf`: a statement on the partial ARN never matches.
+    const partial = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:mysecret";
+    expect(readerPolicy(Secret.fromSecretArn(partial))).toEqual([{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: `${partial}-??????` }]);
+    expect(Secret.fromSecretArn(partial).secretArn).toBe(partial);
+  });
+
   it("adds kms:Decrypt on its customer key", () => {
     const key = EncryptionKey.fromKeyArn("arn:aws:kms:eu-west-1:123456789012:key/k");
     expect(readerPolicy(Secret.fromSecretArn(ARN, key))[1]).toEqual({ Effect: "Allow", Action: "kms:Decrypt", Resource: key.keyArn });
