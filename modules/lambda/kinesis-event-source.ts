@@ -2,9 +2,6 @@ import { Construct } from "constructs";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 import { KinesisStreamConsumer } from "@cdktf/provider-aws/lib/kinesis-stream-consumer";
 import { IDataStream } from "../kinesis/data-stream";
-import { IQueue } from "../sqs/queue";
-import { IBucket } from "../s3/secure-bucket";
-import { IEncryptionKey } from "../kms/encryption-key";
 import { IGrantable, PolicyStatement } from "../iam/policy-statement";
 import { Duration } from "../core/duration";
 import { isUnresolved, validateDuration, validateOneOf, validatePattern, validateRange, ValidationError, ValidationScope } from "../core/validation";
@@ -27,51 +24,6 @@ export enum MetricType { EVENT_COUNT = "EventCount" }
 export interface IEventSourceDlq {
   /** Grants `target` the send and returns the destination ARN. */
   bind(target: IGrantable): string;
-}
-
-/** An SQS queue as on-failure destination: `sqs:SendMessage`, plus its customer key's encrypt and decrypt. */
-export class SqsDlq implements IEventSourceDlq {
-  constructor(private readonly queue: IQueue) {}
-
-  bind(target: IGrantable): string {
-    this.queue.grantSendMessages(target);
-    return this.queue.queueArn;
-  }
-}
-
-/** An SNS topic, by ARN, with its customer-managed key when it has one. */
-export interface TopicReference {
-  readonly topicArn: string;
-  /** @default none (unencrypted, or the AWS-managed key) */
-  readonly encryptionKey?: IEncryptionKey;
-}
-
-/** An SNS topic as on-failure destination: `sns:Publish`, plus its customer key's encrypt and decrypt. */
-export class SnsDlq implements IEventSourceDlq {
-  constructor(private readonly topic: TopicReference) {}
-
-  bind(target: IGrantable): string {
-    target.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ["sns:Publish"], resources: [this.topic.topicArn] }));
-    this.topic.encryptionKey?.grantEncryptDecrypt(target);
-    return this.topic.topicArn;
-  }
-}
-
-/**
- * An S3 bucket as on-failure destination: Lambda writes one object per failed batch, holding
- * the invocation record too. It needs `s3:ListBucket` on the bucket and `s3:PutObject` on its
- * objects, plus `kms:GenerateDataKey` on a customer key.
- */
-export class S3OnFailureDestination implements IEventSourceDlq {
-  constructor(private readonly bucket: IBucket) {}
-
-  bind(target: IGrantable): string {
-    const principal = target.grantPrincipal;
-    principal.addToPrincipalPolicy(new PolicyStatement({ actions: ["s3:ListBucket"], resources: [this.bucket.bucketArn] }));
-    principal.addToPrincipalPolicy(new PolicyStatement({ actions: ["s3:PutObject"], resources: [`${this.bucket.bucketArn}/*`] }));
-    this.bucket.encryptionKey?.grantEncrypt(target);
-    return this.bucket.bucketArn;
-  }
 }
 
 export interface KinesisEventSourceProps {

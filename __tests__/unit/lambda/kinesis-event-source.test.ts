@@ -1,37 +1,7 @@
-import {
-  DataStream,
-  Duration,
-  EncryptionKey,
-  KinesisEventSource,
-  KinesisEventSourceProps,
-  MetricType,
-  NodejsFunction,
-  Queue,
-  S3OnFailureDestination,
-  SecureBucket,
-  SnsDlq,
-  SqsDlq,
-  StartingPosition,
-  StreamEncryption,
-} from "../../../modules";
-import { newStack, onlyResource, policyOf, resourcesOf, synth } from "../../helpers/synth";
+import { DataStream, Duration, KinesisEventSource, KinesisEventSourceProps, MetricType, NodejsFunction, StartingPosition, StreamEncryption } from "../../../modules";
+import { newStack, onlyResource, resourcesOf, synth } from "../../helpers/synth";
+import { build, mapping, ref, statements } from "./kinesis-event-source-fixture";
 
-const KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/dest";
-const TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:failures";
-const QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:failures";
-
-/** A function reading stream "events" through `props`; `extra` adds destinations and such in the same stack. */
-function build(props: Partial<KinesisEventSourceProps> = {}, extra: (stack: ReturnType<typeof newStack>["stack"]) => Partial<KinesisEventSourceProps> = () => ({})) {
-  const { stack } = newStack();
-  const stream = new DataStream(stack, "Stream", { streamName: "events", alarms: false });
-  const fn = new NodejsFunction(stack, "Fn", { entry: "stream-consumer", functionName: "reader" });
-  const source = new KinesisEventSource(stream, { startingPosition: StartingPosition.LATEST, ...props, ...extra(stack) });
-  fn.addEventSource(source);
-  return { stack, fn, source, json: synth(stack) };
-}
-const mapping = (json: any) => onlyResource(json, "aws_lambda_event_source_mapping");
-const statements = (json: any): any[] => policyOf(onlyResource(json, "aws_iam_role_policy")).Statement;
-const ref = (json: any, type: string, attr = "arn") => `\${${type}.${Object.keys(json.resource[type])[0]}.${attr}}`;
 const READ = ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"];
 
 describe("KinesisEventSource", () => {
@@ -151,46 +121,6 @@ describe("KinesisEventSource", () => {
     expect(source.eventSourceMapping).toBe(created);
     expect(Object.keys(resourcesOf(synth(stack), "aws_lambda_event_source_mapping"))).toEqual(["Mapping"]);
     expect(() => fn.addEventSource(source)).toThrow("KinesisEventSource(test/Stream) is bound already: create one per function");
-  });
-});
-
-describe("KinesisEventSource on-failure destinations", () => {
-  it("SqsDlq: the queue's ARN, sqs:SendMessage on it, and its customer key's encrypt and decrypt", () => {
-    const json = build({}, (stack) => ({ onFailure: new SqsDlq(new Queue(stack, "Dlq", { queueName: "dlq", encryptionKey: EncryptionKey.fromKeyArn(KEY_ARN) })) })).json;
-    expect(mapping(json).destination_config).toEqual({ on_failure: { destination_arn: ref(json, "aws_sqs_queue") } });
-    expect(statements(json)).toEqual(
-      expect.arrayContaining([
-        { Effect: "Allow", Action: "sqs:SendMessage", Resource: ref(json, "aws_sqs_queue") },
-        { Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: KEY_ARN },
-      ]),
-    );
-  });
-
-  it("SqsDlq on an existing SSE-SQS queue: its ARN and SendMessage only", () => {
-    const json = build({}, (stack) => ({ onFailure: new SqsDlq(Queue.fromQueueArn(stack, "Dlq", QUEUE_ARN)) })).json;
-    expect(mapping(json).destination_config).toEqual({ on_failure: { destination_arn: QUEUE_ARN } });
-    expect(statements(json).slice(3)).toEqual([{ Effect: "Allow", Action: "sqs:SendMessage", Resource: QUEUE_ARN }]);
-  });
-
-  it("SnsDlq: the topic's ARN, sns:Publish on it, and its customer key's encrypt and decrypt", () => {
-    const json = build({ onFailure: new SnsDlq({ topicArn: TOPIC_ARN, encryptionKey: EncryptionKey.fromKeyArn(KEY_ARN) }) }).json;
-    expect(mapping(json).destination_config).toEqual({ on_failure: { destination_arn: TOPIC_ARN } });
-    expect(statements(json).slice(3)).toEqual([
-      { Effect: "Allow", Action: "sns:Publish", Resource: TOPIC_ARN },
-      { Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: KEY_ARN },
-    ]);
-  });
-
-  it("S3OnFailureDestination: the bucket's ARN, ListBucket on it, PutObject on its objects, GenerateDataKey on its key", () => {
-    const json = build({
-      onFailure: new S3OnFailureDestination(SecureBucket.fromBucketName("failed-batches", { encryptionKey: EncryptionKey.fromKeyArn(KEY_ARN) })),
-    }).json;
-    expect(mapping(json).destination_config).toEqual({ on_failure: { destination_arn: "arn:aws:s3:::failed-batches" } });
-    expect(statements(json).slice(3)).toEqual([
-      { Effect: "Allow", Action: "s3:ListBucket", Resource: "arn:aws:s3:::failed-batches" },
-      { Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::failed-batches/*" },
-      { Effect: "Allow", Action: "kms:GenerateDataKey", Resource: KEY_ARN },
-    ]);
   });
 });
 
