@@ -1,5 +1,6 @@
-import { Aspects, DefaultTokenResolver, dependable, IAspect, StringConcat, TerraformDataSource, TerraformResource, TerraformStack, Tokenization } from "cdktf";
+import { Aspects, dependable, IAspect, TerraformDataSource, TerraformResource, TerraformStack } from "cdktf";
 import { IConstruct } from "constructs";
+import { synthesized } from "../core/synthesized";
 
 /** What the aspect needs of a principal, read at synth. */
 export interface PrincipalRegistration {
@@ -63,7 +64,7 @@ export class PolicyDependencyAspect implements IAspect {
     for (const principal of this.principals) {
       const policies = principal.policies();
       if (policies.length === 0) continue;
-      for (const name of namesIn(this.resolve(principal.identity()))) {
+      for (const name of namesIn(synthesized(this.stack, principal.identity()))) {
         policiesByName.set(name, [...(policiesByName.get(name) ?? []), ...policies]);
       }
     }
@@ -101,18 +102,13 @@ export class PolicyDependencyAspect implements IAspect {
 
   /** The addresses an element already depends on (threaded by hand). */
   private dependsOnOf(element: Referenceable): string[] {
-    return (this.resolve(element.dependsOn ?? []) as string[]).map((d) => d.replace(/^\$\{(.*)\}$/, "$1"));
-  }
-
-  /** A value as the stack synthesizes it (what `TerraformStack` does internally). */
-  private resolve(value: unknown): any {
-    return Tokenization.resolve(value, { scope: this.stack, preparing: false, resolver: RESOLVER });
+    return (synthesized(this.stack, element.dependsOn ?? []) as string[]).map((d) => d.replace(/^\$\{(.*)\}$/, "$1"));
   }
 
   /** The resource's or data source's arguments as they will be synthesized, without its meta-arguments. */
   private configurationOf(element: Referenceable): Record<string, unknown> {
     const kind = element instanceof TerraformDataSource ? "data" : "resource";
-    const block = this.resolve(element.toTerraform())[kind]?.[element.terraformResourceType]?.[element.friendlyUniqueId] ?? {};
+    const block = synthesized(this.stack, element.toTerraform())[kind]?.[element.terraformResourceType]?.[element.friendlyUniqueId] ?? {};
     const { depends_on: _dependsOn, "//": _metadata, ...configuration } = block;
     return configuration;
   }
@@ -169,8 +165,6 @@ const MENTIONS = ["tags", "tags_all", "policy"];
 function withoutMentions(configuration: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(configuration).filter(([argument]) => !MENTIONS.includes(argument)));
 }
-
-const RESOLVER = new DefaultTokenResolver(new StringConcat());
 
 /**
  * The resource addresses (`aws_iam_role.X`, `data.aws_x.Y`) and IAM principal ARNs a

@@ -7,6 +7,7 @@ import { PrincipalBase } from "./principal-base";
 import { Duration } from "../core/duration";
 import { uniqueName } from "../core/naming";
 import { nameOfImportedArn } from "../core/arn";
+import { synthesized } from "../core/synthesized";
 import { isUnresolved, validateDuration, ValidationError } from "../core/validation";
 
 /** Who may assume a role: one trust statement. */
@@ -84,9 +85,11 @@ class ImportedRole extends PrincipalBase implements IRole {
 
   addToPrincipalPolicy(statement: PolicyStatement): void {
     if (!this.mutable) {
+      // References named by their Terraform expressions, `${aws_kinesis_stream.X.arn}`, not as tokens.
+      const [resources, roleArn] = synthesized(this, [statement.resources.join(", "), this.roleArn]);
       throw new ValidationError(
         this,
-        `cannot grant ${statement.actions.join(", ")} on ${statement.resources.join(", ")}: role ${this.roleArn} was imported with mutable: false (its permissions are managed elsewhere)`,
+        `cannot grant ${statement.actions.join(", ")} on ${resources}: role ${roleArn} was imported with mutable: false (its permissions are managed elsewhere)`,
       );
     }
     super.addToPrincipalPolicy(statement);

@@ -62,6 +62,16 @@ describe("Role.fromRoleArn", () => {
     expect(synth(stack).resource).toBeUndefined();
   });
 
+  it("names a created resource and a referenced role by their Terraform expressions when refusing a grant", () => {
+    const { stack } = newStack();
+    const arn = new TerraformVariable(stack, "role_arn", { type: "string" }).stringValue;
+    const role = Role.fromRoleArn(stack, "Imported", arn, { mutable: false });
+    const stream = new DataStream(stack, "Stream", { streamName: "s", alarms: false });
+    expect(() => stream.grantWrite(role)).toThrow(
+      /^test\/Imported: cannot grant kinesis:PutRecord, kinesis:PutRecords on \$\{aws_kinesis_stream\.Stream_[0-9A-F]{8}\.arn\}: role \$\{var\.role_arn\} was imported with mutable: false/,
+    );
+  });
+
   it.each(["arn:aws:iam::111122223333:user/partner", "partner-writer", "arn:aws:iam::1:role/x", "arn:aws:sts::111122223333:assumed-role/r/s"])(
     "rejects %p at synth, naming the value",
     (arn) => {
