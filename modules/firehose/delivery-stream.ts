@@ -7,7 +7,7 @@ import { DestinationConfig, firehoseTrust, S3Destination } from "./s3-destinatio
 import { IEncryptionKey } from "../kms/encryption-key";
 import { Metric, MetricFactory, metricFactory, MetricOptions } from "../cloudwatch/metric";
 import { IGrantable, IPrincipal, PolicyStatement } from "../iam/policy-statement";
-import { Role } from "../iam/role";
+import { IRole, Role } from "../iam/role";
 import { uniqueName } from "../core/naming";
 import { isUnresolved, validatePattern, ValidationError } from "../core/validation";
 
@@ -25,8 +25,8 @@ export interface DeliveryStreamProps {
   readonly source?: IDataStream;
   /** `[a-zA-Z0-9_.-]{1,64}`. @default `<source stream>-to-s3` with a Kinesis source, else from the construct path */
   readonly deliveryStreamName?: string;
-  /** The role Firehose reads the source with (Kinesis source only). @default one created */
-  readonly role?: Role;
+  /** The role Firehose reads the source with (Kinesis source only), created here or existing (`Role.fromRoleArn`). @default one created */
+  readonly role?: IRole;
   /** Server-side encryption of Direct PUT data; not allowed with a Kinesis source (the stream's encryption applies). @default AWS_OWNED for Direct PUT */
   readonly encryption?: DeliveryStreamEncryption;
   /** With CUSTOMER_MANAGED encryption. */
@@ -50,9 +50,9 @@ export class DeliveryStream extends Construct implements IGrantable {
   readonly deliveryStreamName: string;
   readonly deliveryStreamArn: string;
   /** The role reading the Kinesis source (undefined for Direct PUT, which needs none). */
-  readonly role?: Role;
+  readonly role?: IRole;
   /** The role writing to the destination: also this construct's grant principal. */
-  readonly destinationRole: Role;
+  readonly destinationRole: IRole;
   readonly grantPrincipal: IPrincipal;
   readonly destination: DestinationConfig;
   readonly alarms: CloudwatchMetricAlarm[] = [];

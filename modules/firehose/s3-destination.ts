@@ -3,7 +3,7 @@ import { KinesisFirehoseDeliveryStreamExtendedS3Configuration } from "@cdktf/pro
 import { Duration } from "../core/duration";
 import { IEncryptionKey } from "../kms/encryption-key";
 import { PolicyStatement } from "../iam/policy-statement";
-import { Role, Trust } from "../iam/role";
+import { IRole, Role, Trust } from "../iam/role";
 import { IBucket, SecureBucket } from "../s3/secure-bucket";
 import { validateOneOf } from "../core/validation";
 import { BufferingHints, BufferingProps } from "./buffering-hints";
@@ -24,14 +24,14 @@ export interface S3DestinationProps extends BufferingProps, OutputPrefixProps, D
   readonly s3Backup?: S3BackupProps;
   /** Transform records with a Lambda function before delivery. @default none */
   readonly processor?: DataProcessorProps;
-  /** The role Firehose uses to write; grants are added to it. @default one created for this destination */
-  readonly role?: Role;
+  /** The role Firehose uses to write, created here or existing (`Role.fromRoleArn`); grants are added to it. @default one created for this destination */
+  readonly role?: IRole;
 }
 
 /** What a destination gives the delivery stream it is bound to. */
 export interface DestinationConfig {
   readonly extendedS3Configuration: KinesisFirehoseDeliveryStreamExtendedS3Configuration;
-  readonly role: Role;
+  readonly role: IRole;
   readonly bucket: IBucket;
   /** How long records may wait before they are written: the delivery stream's freshness alarm allows for it. */
   readonly bufferingInterval: Duration;
@@ -101,9 +101,9 @@ export function firehoseTrust(sourceAccount: string) {
  * What Firehose needs to write objects into a bucket: bucket-level listing, object-level
  * put/get/abort, and the objects' key, usable only through S3 and only for this bucket's objects.
  */
-function grantObjectWrites(role: Role, bucket: IBucket, key: IEncryptionKey | undefined): void {
-  role.addToPrincipalPolicy(new PolicyStatement({ actions: S3_BUCKET_ACTIONS, resources: [bucket.bucketArn] }));
-  role.addToPrincipalPolicy(new PolicyStatement({ actions: S3_OBJECT_ACTIONS, resources: [`${bucket.bucketArn}/*`] }));
+function grantObjectWrites(role: IRole, bucket: IBucket, key: IEncryptionKey | undefined): void {
+  role.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: S3_BUCKET_ACTIONS, resources: [bucket.bucketArn] }));
+  role.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: S3_OBJECT_ACTIONS, resources: [`${bucket.bucketArn}/*`] }));
   // With an S3 Bucket Key the encryption context is the bucket's ARN, without one the object's.
   key?.grantEncryptDecrypt(role, { StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucket.bucketArn, `${bucket.bucketArn}/*`] } });
 }

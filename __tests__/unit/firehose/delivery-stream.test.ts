@@ -4,8 +4,10 @@ import {
   DeliveryStreamEncryption,
   Duration,
   EncryptionKey,
+  IRole,
   LogGroup,
   NodejsFunction,
+  PolicyStatement,
   Role,
   S3Destination,
   SecureBucket,
@@ -79,6 +81,40 @@ describe("DeliveryStream: the AWS CDK README's examples, in CDKTF", () => {
     expect(Object.keys(resourcesOf(json, "aws_iam_role"))).toHaveLength(2);
     expect(rolePolicy(json, "DeliveryStreamRole").Statement[0].Action).toContain("kinesis:GetRecords");
     expect(rolePolicy(json, "DestinationRole").Statement[0].Action).toContain("s3:ListBucket");
+  });
+
+  it("Specifying an IAM role: existing roles (Role.fromRoleArn) for the source and the destination, granted in the importing scope", () => {
+    const { stack } = newStack();
+    const stream = new DataStream(stack, "Stream", { streamName: "events", alarms: false });
+    const reader = Role.fromRoleArn(stack, "Reader", "arn:aws:iam::111122223333:role/firehose-reader");
+    const writer = Role.fromRoleArn(stack, "Writer", "arn:aws:iam::111122223333:role/firehose-writer");
+    const ds = new DeliveryStream(stack, "Delivery Stream", { source: stream, role: reader, destinations: [new S3Destination({ role: writer })] });
+    const json = synth(stack);
+    expect(firehose(json).kinesis_source_configuration.role_arn).toBe(reader.roleArn);
+    expect(firehose(json).extended_s3_configuration.role_arn).toBe(writer.roleArn);
+    expect([ds.role, ds.destinationRole]).toEqual([reader, writer]);
+    expect(resourcesOf(json, "aws_iam_role")).toEqual({});
+    // Each existing role gets one inline policy, created in the importing scope (test/Reader, test/Writer).
+    const policies = Object.values<any>(resourcesOf(json, "aws_iam_role_policy"));
+    expect(policies.map((p) => [p.role, p.name])).toEqual([
+      ["firehose-reader", expect.stringMatching(/^test-Reader-/)],
+      ["firehose-writer", expect.stringMatching(/^test-Writer-/)],
+    ]);
+    expect(rolePolicy(json, "Reader").Statement[0].Action).toContain("kinesis:GetRecords");
+    expect(rolePolicy(json, "Writer").Statement[0].Action).toContain("s3:ListBucket");
+  });
+
+  it("Specifying an IAM role: any IRole, whose grant principal receives the destination's grants", () => {
+    const { stack } = newStack();
+    const granted: PolicyStatement[] = [];
+    const role: IRole = {
+      roleArn: "arn:aws:iam::111122223333:role/managed-elsewhere",
+      roleName: "managed-elsewhere",
+      grantPrincipal: { addToPrincipalPolicy: (statement) => void granted.push(statement) },
+    };
+    new DeliveryStream(stack, "Delivery Stream", { destinations: [new S3Destination({ role })] });
+    expect(firehose(synth(stack)).extended_s3_configuration.role_arn).toBe(role.roleArn);
+    expect(granted.flatMap((statement) => statement.actions)).toEqual(expect.arrayContaining(["s3:ListBucket", "s3:PutObject", "logs:PutLogEvents"]));
   });
 
   it("Granting application access: grantPutRecords gives exactly PutRecord and PutRecordBatch", () => {
