@@ -28,6 +28,7 @@ import { skipCheckov } from "../core/checkov";
 import { validateDuration, validateOneOf, validatePattern, validateRange, ValidationError } from "../core/validation";
 import { KinesisPutRecordRoute } from "./kinesis-put-record-route";
 import { KinesisPutRecordsRoute } from "./kinesis-put-records-route";
+import { parentPath, pathPart, validateModelName, validateResourcePath, variableConflict } from "./route-validation";
 import { ALL_METHODS, BURST_LIMIT_RANGE, createMethodSettings, RATE_LIMIT_RANGE, ThrottleSettings, validateThrottleSettings } from "./method-settings";
 
 export interface UsagePlanProps {
@@ -81,6 +82,12 @@ export interface RequestModel {
 
 /** A route of an `IngestApi`, e.g. `KinesisPutRecordRoute`: added with `api.addRoute(route)`. */
 export interface IIngestRoute {
+  /** Names the route in errors; unique per API (a Kinesis route's `idPrefix`). */
+  readonly id: string;
+  /** The resource path it answers on, e.g. `/orders/{eventId}`. */
+  readonly path: string;
+  /** The HTTP method it answers, e.g. `POST`. */
+  readonly httpMethod: string;
   /**
    * Creates the route's method, integration and responses in the API's scope (paths and models
    * through `api.resourceForPath` and `api.addModel`); returns them, for the redeploy hash.
@@ -119,8 +126,6 @@ const PINNED_RESOURCE_IDS: Record<string, string> = {
   "/streams/{streamName}": "StreamsStream",
   "/streams/{streamName}/records": "StreamRecords",
 };
-
-const RESOURCE_PATH = /^(\/([A-Za-z0-9._-]+|\{[A-Za-z0-9_]+\}))+$/;
 
 /** What the access log records of each request (JSON, one line per request). */
 const ACCESS_LOG_FORMAT = {
@@ -173,6 +178,7 @@ export class IngestApi extends Construct {
   private readonly stageMetric: MetricFactory;
   private readonly apiKeyNames: string[] = [];
   private readonly resourcesByPath = new Map<string, ApiGatewayResource>();
+  private readonly routes: IIngestRoute[] = [];
   private readonly models = new Map<string, { model: ApiGatewayModel; schema: string }>();
   /** The routes' methods, integrations and responses. */
   private readonly routeParts: TerraformResource[] = [];
@@ -224,23 +230,30 @@ export class IngestApi extends Construct {
     if (props.outputs ?? true) this.addOutputs(id);
   }
 
-  /** Adds a route (e.g. a `KinesisPutRecordRoute`); a change to any route redeploys the stage. */
+  /**
+   * Adds a route (e.g. a `KinesisPutRecordRoute`); a change to any route redeploys the stage. It is
+   * refused, before any of its parts exists, when its id is taken, another route answers its path
+   * and method, or its path puts a second `{variable}` beside one (API Gateway would refuse both).
+   */
   addRoute(route: IIngestRoute): void {
+    this.validateRoute(route);
     this.routeParts.push(...route.bind(this));
+    this.routes.push(route);
     this.shapeChanged();
   }
 
   /** The resource at `path` (e.g. `/orders/{eventId}`), created with any missing parents. */
   resourceForPath(path: string): ApiGatewayResource {
-    validatePattern(this, "path", path, RESOURCE_PATH, "/-separated parts of [A-Za-z0-9._-] or {name}");
+    validateResourcePath(this, "path", path);
     const existing = this.resourcesByPath.get(path);
     if (existing) return existing;
-    const parentPath = path.slice(0, path.lastIndexOf("/"));
-    const parentId = parentPath === "" ? this.api.rootResourceId : this.resourceForPath(parentPath).id;
+    this.validateVariableParts(path, "");
+    const parent = parentPath(path);
+    const parentId = parent === "" ? this.api.rootResourceId : this.resourceForPath(parent).id;
     const resource = new ApiGatewayResource(this, PINNED_RESOURCE_IDS[path] ?? `Resource${path.replace(/\//g, "-")}`, {
       restApiId: this.api.id,
       parentId,
-      pathPart: path.slice(path.lastIndexOf("/") + 1),
+      pathPart: pathPart(path),
     });
     this.resourcesByPath.set(path, resource);
     this.shapeChanged();
@@ -249,7 +262,7 @@ export class IngestApi extends Construct {
 
   /** The API's model of that name: created on first use; a second use must give the same schema. */
   addModel(model: RequestModel): ApiGatewayModel {
-    validatePattern(this, "model name", model.name, /^[A-Za-z0-9]{1,255}$/, "1–255 characters of [A-Za-z0-9]");
+    validateModelName(this, "model name", model.name);
     const schema = JSON.stringify(model.schema);
     const existing = this.models.get(model.name);
     if (existing && existing.schema !== schema) {
@@ -316,6 +329,29 @@ export class IngestApi extends Construct {
     if (plan.quota) {
       validateRange(this, "usagePlan.quota.limit", plan.quota.limit, { min: 1, max: 2147483647, unit: "requests" });
       validateOneOf(this, "usagePlan.quota.period", plan.quota.period, ["DAY", "WEEK", "MONTH"]);
+    }
+  }
+
+  /** Throws unless the route can join the API's (see `addRoute`). */
+  private validateRoute(route: IIngestRoute): void {
+    const label = `route ${route.id} (${route.httpMethod} ${route.path}): `;
+    validateResourcePath(this, `${label}path`, route.path);
+    const sameId = this.routes.find((other) => other.id === route.id);
+    if (sameId) {
+      throw new ValidationError(this, `${label}route ${sameId.id} (${sameId.httpMethod} ${sameId.path}) has that id already; give each route an id of its own`);
+    }
+    const sameMethod = this.routes.find((other) => other.path === route.path && other.httpMethod.toUpperCase() === route.httpMethod.toUpperCase());
+    if (sameMethod) {
+      throw new ValidationError(this, `${label}route ${sameMethod.id} answers ${sameMethod.httpMethod} ${sameMethod.path} already; API Gateway allows one method per resource path and HTTP method`);
+    }
+    this.validateVariableParts(route.path, label);
+  }
+
+  /** Throws if `path` would put a second `{variable}` child beside an existing one; `label` starts the message. */
+  private validateVariableParts(path: string, label: string): void {
+    const conflict = variableConflict(path, this.resourcesByPath.keys());
+    if (conflict) {
+      throw new ValidationError(this, `${label}${conflict.path} would sit beside ${conflict.existing}; API Gateway allows one {variable} child per resource`);
     }
   }
 

@@ -5,8 +5,9 @@ import { ApiGatewayIntegration } from "@cdktf/provider-aws/lib/api-gateway-integ
 import { ApiGatewayIntegrationResponse } from "@cdktf/provider-aws/lib/api-gateway-integration-response";
 import { AwsEnvironment } from "../core/aws-environment";
 import { IDataStream } from "../kinesis/data-stream";
-import { validatePattern, ValidationError } from "../core/validation";
+import { validatePattern, ValidationError, ValidationScope } from "../core/validation";
 import { createMethodSettings, ThrottleSettings, validateThrottleSettings } from "./method-settings";
+import { pathParams, validateModelName, validateResourcePath } from "./route-validation";
 import type { IIngestRoute, IngestApi, RequestModel } from "./ingest-api";
 
 export interface KinesisRouteProps {
@@ -84,18 +85,27 @@ export interface KinesisAction {
 
 /**
  * A POST route straight into one Kinesis action, with the API's authorizer, body validation
- * against a JSON model, and Kinesis errors mapped to JSON with their own status codes.
+ * against a JSON model, and Kinesis errors mapped to JSON with their own status codes. Its props
+ * are checked when it is constructed (errors name its class), before any API holds it.
  */
 export abstract class KinesisRoute implements IIngestRoute {
+  /** The route's `idPrefix`. */
+  readonly id: string;
+  readonly path: string;
+  readonly httpMethod = "POST";
+
   protected constructor(
     private readonly action: KinesisAction,
     readonly props: KinesisRouteProps,
-  ) {}
+  ) {
+    this.validate(new.target.name);
+    this.id = props.idPrefix;
+    this.path = props.path;
+  }
 
-  /** Validates, then creates the route's path, model, method, integration and responses in the API's scope. */
+  /** Creates the route's path, model, method, integration and responses in the API's scope. */
   bind(api: IngestApi): TerraformResource[] {
     const p = this.props;
-    this.validate(api);
     const model = api.addModel(p.requestModel ?? this.action.model);
     const resource = api.resourceForPath(p.path);
     p.stream?.grantWrite(api.apiRole);
@@ -103,7 +113,7 @@ export abstract class KinesisRoute implements IIngestRoute {
     const method = new ApiGatewayMethod(api, `${p.idPrefix}Method`, {
       restApiId: api.api.id,
       resourceId: resource.id,
-      httpMethod: "POST",
+      httpMethod: this.httpMethod,
       authorization: "CUSTOM",
       authorizerId: api.authorizer.id,
       apiKeyRequired: api.apiKeyRequired,
@@ -156,37 +166,35 @@ export abstract class KinesisRoute implements IIngestRoute {
       createMethodSettings(api, `${p.idPrefix}MethodSettings`, {
         restApiId: api.api.id,
         stageName: api.stage.stageName,
-        methodPath: `${p.path.slice(1)}/POST`,
+        methodPath: `${p.path.slice(1)}/${this.httpMethod}`,
         throttle: p.throttle,
       });
     }
     return [method, integration, ...methodResponses, ...integrationResponses];
   }
 
-  private validate(api: IngestApi): void {
+  /** `scope` names the route in errors: its class. */
+  private validate(scope: ValidationScope): void {
     const p = this.props;
-    validatePattern(api, "route.idPrefix", p.idPrefix, /^[A-Za-z][A-Za-z0-9]*$/, "a letter, then letters and digits");
+    validatePattern(scope, "idPrefix", p.idPrefix, /^[A-Za-z][A-Za-z0-9]*$/, "a letter, then letters and digits");
+    validateResourcePath(scope, "path", p.path);
     const params = pathParams(p.path);
     if (p.stream && params.includes("streamName")) {
-      throw new ValidationError(api, `route.path must not hold {streamName} when route.stream fixes the stream; got ${JSON.stringify(p.path)}`);
+      throw new ValidationError(scope, `path must not hold {streamName} when stream fixes the stream; got ${JSON.stringify(p.path)}`);
     }
     if (!p.stream && !params.includes("streamName")) {
-      throw new ValidationError(api, `route.path must hold {streamName} (the stream to write to) unless route.stream is given; got ${JSON.stringify(p.path)}`);
+      throw new ValidationError(scope, `path must hold {streamName} (the stream to write to) unless stream is given; got ${JSON.stringify(p.path)}`);
     }
     const missing = p.requestTemplate === undefined ? this.action.templateParams.filter((param) => !params.includes(param)) : [];
     if (missing.length > 0) {
-      throw new ValidationError(api, `route.path must hold {${missing.join("}, {")}}, which the default request template reads, unless route.requestTemplate is given; got ${JSON.stringify(p.path)}`);
+      throw new ValidationError(scope, `path must hold {${missing.join("}, {")}}, which the default request template reads, unless requestTemplate is given; got ${JSON.stringify(p.path)}`);
     }
-    validateThrottleSettings(api, "route.throttle", p.throttle);
+    if (p.requestModel) validateModelName(scope, "requestModel.name", p.requestModel.name);
+    validateThrottleSettings(scope, "throttle", p.throttle);
   }
 
   /** VTL of the stream name: the fixed stream's, or the `{streamName}` path parameter, escaped for JSON. */
   private streamNameTemplate(): string {
     return this.props.stream?.streamName ?? `$util.escapeJavaScript($input.params('streamName'))${UNESCAPE_QUOTE}`;
   }
-}
-
-/** The `{name}` parameters of a path, in order. */
-function pathParams(path: string): string[] {
-  return [...path.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]);
 }

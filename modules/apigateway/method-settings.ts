@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { ApiGatewayMethodSettings } from "@cdktf/provider-aws/lib/api-gateway-method-settings";
 import { skipCheckov } from "../core/checkov";
-import { RangeOptions, validateRange } from "../core/validation";
+import { RangeOptions, validateRange, ValidationScope } from "../core/validation";
 
 /** Requests per second and burst: of a stage, one route, or each key of a usage plan. */
 export interface ThrottleSettings {
@@ -16,7 +16,7 @@ export const RATE_LIMIT_RANGE: RangeOptions = { min: 1, max: 10000, unit: "reque
 export const BURST_LIMIT_RANGE: RangeOptions = { min: 1, max: 5000, unit: "requests" };
 
 /** Throws unless both limits lie in API Gateway's ranges; `prop` names the settings, e.g. `usagePlan.throttle`. */
-export function validateThrottleSettings(scope: Construct, prop: string, throttle: ThrottleSettings | undefined): void {
+export function validateThrottleSettings(scope: ValidationScope, prop: string, throttle: ThrottleSettings | undefined): void {
   if (!throttle) return;
   validateRange(scope, `${prop}.rateLimit`, throttle.rateLimit, RATE_LIMIT_RANGE);
   validateRange(scope, `${prop}.burstLimit`, throttle.burstLimit, BURST_LIMIT_RANGE);

@@ -1,5 +1,6 @@
-import { BATCH_SCHEMA, DataStream, Duration, IngestApi, StreamEncryption, SUBMIT_SCHEMA } from "../../../modules";
+import { BATCH_SCHEMA, DataStream, Duration, IIngestRoute, IngestApi, KinesisPutRecordRoute, KinesisPutRecordsRoute, StreamEncryption, SUBMIT_SCHEMA } from "../../../modules";
 import { newStack, onlyResource, policyOf, resourcesOf, synth } from "../../helpers/synth";
+import { build as buildWithRoutes, ordersRoute } from "./kinesis-route-fixture";
 
 function build(props: Partial<ConstructorParameters<typeof IngestApi>[2]> = {}, opts: { streamEncryption?: StreamEncryption; extraStream?: boolean } = {}) {
   const { stack } = newStack();
@@ -255,5 +256,44 @@ describe("IngestApi authorizer, stage and deployment", () => {
     ["a bad quota period", { usagePlan: { apiKeyNames: ["a"], quota: { limit: 1, period: "YEAR" as never } } }, 'usagePlan.quota.period must be one of DAY, WEEK, MONTH; got "YEAR"'],
   ])("rejects %s", (_label, props, message) => {
     expect(() => build(props as never)).toThrow(message);
+  });
+});
+
+describe("IngestApi.addRoute", () => {
+  it.each<[string, (orders: DataStream) => IIngestRoute[], string]>([
+    ["a second route on a path and method", (orders) => [ordersRoute(orders), ordersRoute(orders, { idPrefix: "OrdersAgain" })],
+      "route OrdersAgain (POST /orders/{eventId}): route Orders answers POST /orders/{eventId} already; API Gateway allows one method per resource path and HTTP method"],
+    ["a route on a built-in route's path and method", () => [new KinesisPutRecordsRoute({ idPrefix: "Batches", path: "/streams/{streamName}/records" })],
+      "route Batches (POST /streams/{streamName}/records): route PutRecords answers POST /streams/{streamName}/records already; API Gateway allows one method per resource path and HTTP method"],
+    ["another {variable} beside a built-in route's", (orders) => [new KinesisPutRecordRoute({ idPrefix: "Other", path: "/submit/{eventId}", stream: orders })],
+      "route Other (POST /submit/{eventId}): /submit/{eventId} would sit beside /submit/{streamName}; API Gateway allows one {variable} child per resource"],
+    ["another {variable} further up the path", (orders) => [ordersRoute(orders), ordersRoute(orders, { idPrefix: "Items", path: "/orders/{orderId}/items/{eventId}" })],
+      "route Items (POST /orders/{orderId}/items/{eventId}): /orders/{orderId} would sit beside /orders/{eventId}; API Gateway allows one {variable} child per resource"],
+    ["an id taken by another route", (orders) => [ordersRoute(orders), ordersRoute(orders, { path: "/orders/{eventId}/copies" })],
+      "route Orders (POST /orders/{eventId}/copies): route Orders (POST /orders/{eventId}) has that id already; give each route an id of its own"],
+  ])("refuses %s, before creating any of its parts", (_label, routes, message) => {
+    buildWithRoutes((api, orders) => {
+      const [last, ...earlier] = routes(orders).reverse();
+      earlier.reverse().forEach((route) => api.addRoute(route));
+      const parts = api.node.children.length;
+      expect(() => api.addRoute(last)).toThrow(`test/Api: ${message}`);
+      expect(api.node.children).toHaveLength(parts);
+    });
+  });
+
+  it("takes a literal part beside a {variable}, and the same {variable} again", () => {
+    const { json } = buildWithRoutes((api, orders) => {
+      api.addRoute(new KinesisPutRecordsRoute({ idPrefix: "Batch", path: "/submit/batch", stream: orders }));
+      api.addRoute(new KinesisPutRecordRoute({ idPrefix: "Copy", path: "/submit/{streamName}/{eventId}/copy" }));
+    });
+    expect(Object.values(resourcesOf(json, "aws_api_gateway_resource")).map((r) => r.path_part)).toEqual(expect.arrayContaining(["batch", "copy"]));
+  });
+
+  it("refuses a path for another {variable} from resourceForPath too", () => {
+    buildWithRoutes((api) => {
+      expect(() => api.resourceForPath("/streams/{name}/records")).toThrow(
+        "test/Api: /streams/{name} would sit beside /streams/{streamName}; API Gateway allows one {variable} child per resource",
+      );
+    });
   });
 });

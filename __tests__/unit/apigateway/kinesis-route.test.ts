@@ -66,15 +66,26 @@ describe("Kinesis routes (what KinesisPutRecordRoute and KinesisPutRecordsRoute 
   });
 
   it.each<[string, (orders: DataStream) => KinesisPutRecordRoute | KinesisPutRecordsRoute, string]>([
-    ["an id prefix that is not an identifier", (orders) => ordersRoute(orders, { idPrefix: "my-orders" }), 'route.idPrefix must be a letter, then letters and digits; got "my-orders"'],
-    ["a path without a leading slash", (orders) => ordersRoute(orders, { path: "orders/{eventId}" }), 'path must be /-separated parts of [A-Za-z0-9._-] or {name}; got "orders/{eventId}"'],
-    ["{streamName} with a fixed stream", (orders) => ordersRoute(orders, { path: "/orders/{streamName}/{eventId}" }), 'route.path must not hold {streamName} when route.stream fixes the stream; got "/orders/{streamName}/{eventId}"'],
-    ["no stream at all", () => new KinesisPutRecordsRoute({ idPrefix: "Batches", path: "/batches" }), 'route.path must hold {streamName} (the stream to write to) unless route.stream is given; got "/batches"'],
-    ["a PutRecord path without the partition key", (orders) => ordersRoute(orders, { path: "/orders" }), 'route.path must hold {eventId}, which the default request template reads, unless route.requestTemplate is given; got "/orders"'],
-    ["a rate of 0", (orders) => ordersRoute(orders, { throttle: { rateLimit: 0, burstLimit: 1 } }), "route.throttle.rateLimit must be a whole number from 1 to 10000 requests/s; got 0"],
-    ["a model name with a dash", (orders) => ordersRoute(orders, { requestModel: { name: "my-order", schema: {} } }), 'model name must be 1–255 characters of [A-Za-z0-9]; got "my-order"'],
-    ["another schema under a model's name", (orders) => ordersRoute(orders, { requestModel: { name: "Event", schema: {} } }), "model Event is already defined with another schema; give this one another name"],
-  ])("refuses %s", (_label, route, message) => {
-    expect(() => build((api, orders) => api.addRoute(route(orders)))).toThrow(`test/Api: ${message}`);
+    ["an id prefix that is not an identifier", (orders) => ordersRoute(orders, { idPrefix: "my-orders" }), 'KinesisPutRecordRoute: idPrefix must be a letter, then letters and digits; got "my-orders"'],
+    ["a path without a leading slash", (orders) => ordersRoute(orders, { path: "orders/{eventId}" }), 'KinesisPutRecordRoute: path must be /-separated parts of [A-Za-z0-9._-] or {name}; got "orders/{eventId}"'],
+    ["{streamName} with a fixed stream", (orders) => ordersRoute(orders, { path: "/orders/{streamName}/{eventId}" }), 'KinesisPutRecordRoute: path must not hold {streamName} when stream fixes the stream; got "/orders/{streamName}/{eventId}"'],
+    ["no stream at all", () => new KinesisPutRecordsRoute({ idPrefix: "Batches", path: "/batches" }), 'KinesisPutRecordsRoute: path must hold {streamName} (the stream to write to) unless stream is given; got "/batches"'],
+    ["a PutRecord path without the partition key", (orders) => ordersRoute(orders, { path: "/orders" }), 'KinesisPutRecordRoute: path must hold {eventId}, which the default request template reads, unless requestTemplate is given; got "/orders"'],
+    ["a rate of 0", (orders) => ordersRoute(orders, { throttle: { rateLimit: 0, burstLimit: 1 } }), "KinesisPutRecordRoute: throttle.rateLimit must be a whole number from 1 to 10000 requests/s; got 0"],
+    ["a model name with a dash", (orders) => ordersRoute(orders, { requestModel: { name: "my-order", schema: {} } }), 'KinesisPutRecordRoute: requestModel.name must be 1–255 characters of [A-Za-z0-9]; got "my-order"'],
+  ])("refuses %s when the route is constructed, before it is added to an API", (_label, route, message) => {
+    const { stack } = newStack();
+    const orders = new DataStream(stack, "Orders", { streamName: "orders", alarms: false });
+    expect(() => route(orders)).toThrow(message);
+  });
+
+  it("refuses another schema under a model's name when added, before creating any of the route's parts", () => {
+    build((api, orders) => {
+      const parts = api.node.children.length;
+      expect(() => api.addRoute(ordersRoute(orders, { requestModel: { name: "Event", schema: {} } }))).toThrow(
+        "test/Api: model Event is already defined with another schema; give this one another name",
+      );
+      expect(api.node.children).toHaveLength(parts);
+    });
   });
 });
