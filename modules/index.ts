@@ -1,6 +1,7 @@
 export * from "./core/validation";
 export * from "./core/naming";
 export * from "./iam/policy-statement";
+export * from "./iam/principal-policy";
 export * from "./cloudwatch/metric";
 export * from "./iam/principal-base";
 export * from "./iam/policy-dependency-aspect";

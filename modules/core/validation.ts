@@ -1,31 +1,17 @@
 import { Token } from "cdktf";
-import { Construct } from "constructs";
 import { Duration } from "./duration";
 import { Size } from "./size";
+import { ValidationError, ValidationScope } from "./validation-error";
+
+// Callers import the error the validators throw from here, with them.
+export { ValidationError } from "./validation-error";
+export type { ValidationScope } from "./validation-error";
 
 /**
  * Synth-time validation helpers. Every error names the construct, the property, the value
  * and what is allowed, and is thrown from the constructor before any resource exists, so a
  * bad configuration never produces half a stack.
  */
-
-/**
- * Where a value is checked: a construct (its path starts the message), or the name of a
- * function that creates none, such as an import (`Secret.fromSecretArn`).
- */
-export type ValidationScope = Construct | string;
-
-/** The error thrown for an invalid construct property. */
-export class ValidationError extends Error {
-  constructor(scope: ValidationScope, message: string) {
-    super(`${where(scope)}: ${message}`);
-    this.name = "ValidationError";
-  }
-}
-
-function where(scope: ValidationScope): string {
-  return typeof scope === "string" ? scope : scope.node.path;
-}
 
 /** True when the value is only known at apply time (a Terraform reference): such values are not validated. */
 export function isUnresolved(value: unknown): boolean {
@@ -142,7 +128,7 @@ function converted<T extends Duration | Size>(
     validateRange(scope, prop, amount, opts);
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
-    throw new ValidationError(scope, `${e.message.slice(where(scope).length + 2)} (${value.toString()})`);
+    throw new ValidationError(scope, `${e.detail} (${value.toString()})`);
   }
   return amount;
 }

@@ -1,8 +1,9 @@
-import { Lazy, TerraformResource, IResolveContext } from "cdktf";
+import { IResolveContext } from "cdktf";
 
 /**
  * IAM policy building blocks shared by every construct: statements, the grantee interface
- * (the AWS CDK `IGrantable` idiom) and the inline policy a principal accumulates.
+ * (the AWS CDK `IGrantable` idiom) and the rendering of a policy document (the inline policy a
+ * principal accumulates is `PrincipalPolicy`, in principal-policy.ts).
  */
 
 /** Condition block: operator -> key -> value(s), e.g. `{ StringEquals: { "sts:ExternalId": "x" } }`. */
@@ -87,36 +88,6 @@ export function renderPolicyDocument(statements: readonly PolicyStatement[], con
     };
   });
   return JSON.stringify({ Version: "2012-10-17", Statement });
-}
-
-/**
- * The inline identity policy of one principal. The Terraform resource is created on the first
- * statement (an empty policy is invalid) and its document is rendered at synth, so grants made
- * after construction still land in it.
- */
-export class PrincipalPolicy {
-  private readonly statements: PolicyStatement[] = [];
-  private readonly keys = new Set<string>();
-  private created?: TerraformResource;
-
-  constructor(private readonly createResource: (policyJson: string) => TerraformResource) {}
-
-  add(statement: PolicyStatement): void {
-    const key = JSON.stringify(statement.toJson());
-    if (this.keys.has(key)) return;
-    this.keys.add(key);
-    this.statements.push(statement);
-    if (!this.created) {
-      this.created = this.createResource(
-        Lazy.stringValue({ produce: (context) => renderPolicyDocument(this.statements, context) }),
-      );
-    }
-  }
-
-  /** The policy resource, once the first statement has created it. */
-  get resource(): TerraformResource | undefined {
-    return this.created;
-  }
 }
 
 function unique(values: readonly string[]): string[] {

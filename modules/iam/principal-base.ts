@@ -1,6 +1,7 @@
 import { TerraformResource } from "cdktf";
 import { Construct } from "constructs";
-import { IGrantable, IPrincipal, PolicyStatement, PrincipalPolicy } from "./policy-statement";
+import { IGrantable, IPrincipal, PolicyStatement } from "./policy-statement";
+import { PrincipalPolicy } from "./principal-policy";
 import { PolicyDependencyAspect } from "./policy-dependency-aspect";
 
 /**
