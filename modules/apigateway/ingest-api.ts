@@ -321,6 +321,7 @@ export class IngestApi extends Construct {
     validatePattern(this, "apiName", props.apiName, /^.{1,1024}$/, "1–1024 characters");
     validateRange(this, "throttlingRateLimit", props.throttlingRateLimit, RATE_LIMIT_RANGE);
     validateRange(this, "throttlingBurstLimit", props.throttlingBurstLimit, BURST_LIMIT_RANGE);
+    NodejsFunction.validateProps(this, props.authorizerFunction ?? {}, "authorizerFunction.");
     const plan = props.usagePlan;
     if (!plan) return;
     if (plan.apiKeyNames.length === 0) throw new ValidationError(this, "usagePlan.apiKeyNames must name at least one key; got none");

@@ -6,11 +6,11 @@ import { bundleHandler, bundleZipPath, BundleOptions } from "./bundling";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import { Role, Trust } from "../iam/role";
-import { LogGroup } from "../cloudwatch/log-group";
+import { LOG_RETENTION_DAYS, LogGroup } from "../cloudwatch/log-group";
 import { Metric, metricFactory, MetricOptions, Statistic } from "../cloudwatch/metric";
 import { IGrantable, IPrincipal, PolicyStatement } from "../iam/policy-statement";
 import { uniqueName } from "../core/naming";
-import { validateDuration, validateOneOf, validatePattern, validateRange, ValidationError } from "../core/validation";
+import { validateDuration, validateOneOf, validatePattern, validateRange, ValidationError, ValidationScope } from "../core/validation";
 import { Duration } from "../core/duration";
 import { skipCheckov } from "../core/checkov";
 
@@ -64,6 +64,26 @@ const RESERVED_ENV = new Set([
  * creates one without retention.
  */
 export class NodejsFunction extends Construct implements IGrantable {
+  /**
+   * Throws unless the props are valid, naming each `<prefix><prop>`: what the constructor checks
+   * first, for constructs that check their function's props before creating anything (e.g. a
+   * `StreamConsumer`'s `function.`). The entry is checked when it is bundled.
+   */
+  static validateProps(scope: ValidationScope, props: Omit<NodejsFunctionProps, "entry">, prefix = ""): void {
+    validatePattern(scope, `${prefix}functionName`, props.functionName, /^[a-zA-Z0-9_-]{1,64}$/, "1–64 characters of [a-zA-Z0-9_-]");
+    validateOneOf(scope, `${prefix}architecture`, props.architecture, Object.values(Architecture));
+    validateOneOf(scope, `${prefix}tracing`, props.tracing, Object.values(Tracing));
+    validateRange(scope, `${prefix}memorySize`, props.memorySize, { min: 128, max: 10240, unit: "MB" });
+    validateDuration(scope, `${prefix}timeout`, props.timeout, "seconds", { min: 1, max: 900 });
+    validateRange(scope, `${prefix}reservedConcurrentExecutions`, props.reservedConcurrentExecutions, { min: 0, max: 1000 });
+    validateOneOf(scope, `${prefix}logRetentionDays`, props.logRetentionDays, LOG_RETENTION_DAYS);
+    for (const name of Object.keys(props.environment ?? {})) {
+      if (!/^[a-zA-Z][a-zA-Z0-9_]+$/.test(name) || RESERVED_ENV.has(name)) {
+        throw new ValidationError(scope, `${prefix}environment variable ${JSON.stringify(name)} must match [a-zA-Z][a-zA-Z0-9_]+ and not be reserved by Lambda`);
+      }
+    }
+  }
+
   readonly resource: LambdaFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
@@ -76,18 +96,9 @@ export class NodejsFunction extends Construct implements IGrantable {
 
   constructor(scope: Construct, id: string, props: NodejsFunctionProps) {
     super(scope, id);
-    validatePattern(this, "functionName", props.functionName, /^[a-zA-Z0-9_-]{1,64}$/, "1–64 characters of [a-zA-Z0-9_-]");
-    validateOneOf(this, "architecture", props.architecture, Object.values(Architecture));
-    validateOneOf(this, "tracing", props.tracing, Object.values(Tracing));
-    validateRange(this, "memorySize", props.memorySize, { min: 128, max: 10240, unit: "MB" });
-    const timeoutSeconds = validateDuration(this, "timeout", props.timeout, "seconds", { min: 1, max: 900 }) ?? 30;
-    validateRange(this, "reservedConcurrentExecutions", props.reservedConcurrentExecutions, { min: 0, max: 1000 });
-    for (const name of Object.keys(props.environment ?? {})) {
-      if (!/^[a-zA-Z][a-zA-Z0-9_]+$/.test(name) || RESERVED_ENV.has(name)) {
-        throw new ValidationError(this, `environment variable ${JSON.stringify(name)} must match [a-zA-Z][a-zA-Z0-9_]+ and not be reserved by Lambda`);
-      }
-    }
+    NodejsFunction.validateProps(this, props);
 
+    const timeoutSeconds = props.timeout?.toSeconds() ?? 30;
     const functionName = props.functionName ?? uniqueName(this, 64, /[^A-Za-z0-9_-]/g);
     const tracing = props.tracing ?? Tracing.ACTIVE;
     this.timeout = props.timeout ?? Duration.seconds(timeoutSeconds);

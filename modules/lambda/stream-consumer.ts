@@ -80,7 +80,9 @@ export class StreamConsumer extends Construct {
     if (failureQueue && (failureQueueRetentionPeriod || failureQueueName || failureQueueEncryptionKey)) {
       throw new ValidationError(this, "failureQueueRetentionPeriod, failureQueueName and failureQueueEncryptionKey configure the queue this construct creates; drop them when giving failureQueue");
     }
-    // Validated here, before any resource exists; the queue it sends failures to is created next.
+    // Every prop (the function's here, the mapping's by KinesisEventSource) is checked before the
+    // first resource, the failure queue, is created.
+    NodejsFunction.validateProps(this, functionSettings ?? {}, "function.");
     this.eventSource = new KinesisEventSource(stream, {
       startingPosition: StartingPosition.TRIM_HORIZON,
       batchSize: 100,

@@ -1,4 +1,5 @@
 import { BATCH_SCHEMA, DataStream, Duration, IIngestRoute, IngestApi, KinesisPutRecordRoute, KinesisPutRecordsRoute, StreamEncryption, SUBMIT_SCHEMA } from "../../../modules";
+import { TerraformResource } from "cdktf";
 import { newStack, onlyResource, policyOf, resourcesOf, synth } from "../../helpers/synth";
 import { build as buildWithRoutes, ordersRoute } from "./kinesis-route-fixture";
 
@@ -256,6 +257,19 @@ describe("IngestApi authorizer, stage and deployment", () => {
     ["a bad quota period", { usagePlan: { apiKeyNames: ["a"], quota: { limit: 1, period: "YEAR" as never } } }, 'usagePlan.quota.period must be one of DAY, WEEK, MONTH; got "YEAR"'],
   ])("rejects %s", (_label, props, message) => {
     expect(() => build(props as never)).toThrow(message);
+  });
+});
+
+describe("IngestApi validation", () => {
+  it.each([
+    ["an authorizer memory size", { authorizerFunction: { memorySize: 64 } }, "test/Api: authorizerFunction.memorySize must be a whole number from 128 to 10240 MB; got 64"],
+    ["an authorizer log retention", { authorizerFunction: { logRetentionDays: 2 } }, "test/Api: authorizerFunction.logRetentionDays must be one of 1, 3, 5, 7, 14, 30"],
+    ["no streams", { streams: [] }, "test/Api: streams must name at least one stream; got none"],
+  ])("rejects %s before creating any resource", (_label, props, message) => {
+    const { stack } = newStack();
+    const stream = DataStream.fromStreamArn(stack, "Stream", { streamArn: "arn:aws:kinesis:eu-west-1:123456789012:stream/events" });
+    expect(() => new IngestApi(stack, "Api", { streams: [stream], ...(props as object) })).toThrow(message);
+    expect(stack.node.findAll().filter((c) => c instanceof TerraformResource).map((c) => c.node.path)).toEqual([]);
   });
 });
 

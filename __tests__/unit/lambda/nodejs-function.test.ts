@@ -145,7 +145,7 @@ describe("NodejsFunction", () => {
     ["timeout", { timeout: Duration.minutes(16) }, "timeout must be a whole number from 1 to 900 seconds; got 960 (16 minutes)"],
     ["timeout", { timeout: Duration.millis(1500) }, "timeout must be a whole number from 1 to 900 seconds; got 1.5 (1500 milliseconds)"],
     ["reservedConcurrentExecutions", { reservedConcurrentExecutions: -1 }, "reservedConcurrentExecutions must be a whole number from 0 to 1000; got -1"],
-    ["logRetentionDays", { logRetentionDays: 2 }, "retentionDays must be one of 1, 3, 5, 7, 14, 30"],
+    ["logRetentionDays", { logRetentionDays: 2 }, "test/Fn: logRetentionDays must be one of 1, 3, 5, 7, 14, 30"],
     ["functionName", { functionName: "bad name" }, 'functionName must be 1–64 characters of [a-zA-Z0-9_-]; got "bad name"'],
     ["environment", { environment: { AWS_REGION: "x" } }, 'environment variable "AWS_REGION" must match'],
     ["entry", { entry: "no-such-handler" }, 'entry "no-such-handler" not found'],

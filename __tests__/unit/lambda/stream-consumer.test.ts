@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Duration, EncryptionKey, DataStream, EventTable, Queue, StartingPosition, StreamConsumer, StreamEncryption, TableEncryption, bundleZipPath } from "../../../modules";
+import { TerraformResource } from "cdktf";
 import { newStack, onlyResource, policyOf, resourcesOf, synth } from "../../helpers/synth";
 
 function build(props: Partial<ConstructorParameters<typeof StreamConsumer>[2]> = {}, opts: { streamEncryption?: StreamEncryption; tableEncryption?: TableEncryption } = {}) {
@@ -144,8 +145,15 @@ describe("StreamConsumer props", () => {
     ["AT_TIMESTAMP without a time", { startingPosition: StartingPosition.AT_TIMESTAMP }, "startingPositionTimestamp is required when startingPosition is AT_TIMESTAMP"],
     ["a queue retention of 30 s", { failureQueueRetentionPeriod: Duration.seconds(30) }, "test/Consumer/FailureQueue: retentionPeriod must be a whole number from 60 to 1209600 seconds; got 30 (30 seconds)"],
     ["a 0 s iterator-age threshold", { iteratorAgeAlarmThreshold: Duration.seconds(0) }, "test/Consumer: iteratorAgeAlarmThreshold must be a whole number from 1 to 604800 seconds; got 0 (0 seconds)"],
-  ])("rejects %s", (_label, props, message) => {
-    expect(() => build(props as never)).toThrow(message);
+    ["a function's memory size", { function: { memorySize: 64 } }, "test/Consumer: function.memorySize must be a whole number from 128 to 10240 MB; got 64"],
+    ["a function's log retention", { function: { logRetentionDays: 2 } }, "test/Consumer: function.logRetentionDays must be one of 1, 3, 5, 7, 14, 30"],
+    ["a function environment variable Lambda reserves", { function: { environment: { AWS_REGION: "x" } } }, 'test/Consumer: function.environment variable "AWS_REGION" must match'],
+  ])("rejects %s before creating any resource", (_label, props, message) => {
+    const { stack } = newStack();
+    const stream = DataStream.fromStreamArn(stack, "Stream", { streamArn: "arn:aws:kinesis:eu-west-1:123456789012:stream/events" });
+    const table = EventTable.fromTableAttributes(stack, "Table", { tableArn: "arn:aws:dynamodb:eu-west-1:123456789012:table/events", partitionKey: { name: "eventId" } });
+    expect(() => new StreamConsumer(stack, "Consumer", { stream, table, ...(props as object) })).toThrow(message);
+    expect(stack.node.findAll().filter((c) => c instanceof TerraformResource).map((c) => c.node.path)).toEqual([]);
   });
 
   it("passes the table's sort key to the handler", () => {
