@@ -29,7 +29,7 @@ export interface IEventSourceDlq {
 export interface KinesisEventSourceProps {
   /** Where a new mapping starts reading. */
   readonly startingPosition: StartingPosition;
-  /** The time to start from: required with AT_TIMESTAMP, not allowed otherwise; a Date or an RFC 3339 string. */
+  /** The time to start from: required with AT_TIMESTAMP, not allowed otherwise; a Date or an RFC 3339 string. @default none */
   readonly startingPositionTimestamp?: Date | string;
   /** Records per invocation, 1–10,000. @default 100 */
   readonly batchSize?: number;
@@ -72,8 +72,11 @@ export interface EventSourceBindOptions {
   readonly id?: string;
 }
 
-/** RFC 3339 date-time: full date, `T`, time with optional fraction, and `Z` or an offset. */
-const RFC_3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+/**
+ * RFC 3339 date-time as Terraform checks it (Go's time.RFC3339): full date, `T`, time with an
+ * optional fraction, and `Z` or an offset; upper-case `T` and `Z` only.
+ */
+const RFC_3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))$/;
 const MAX_FILTERS = 5;
 
 /**
@@ -189,8 +192,26 @@ function startingPositionTimestamp(scope: ValidationScope, props: KinesisEventSo
     if (Number.isNaN(ts.getTime())) throw new ValidationError(scope, "startingPositionTimestamp must be a valid Date; got an Invalid Date");
     return ts.toISOString().replace(/\.000Z$/, "Z");
   }
-  if (!isUnresolved(ts) && (!RFC_3339.test(ts) || Number.isNaN(Date.parse(ts)))) {
+  if (!isUnresolved(ts) && !isRfc3339DateTime(ts)) {
     throw new ValidationError(scope, `startingPositionTimestamp must be an RFC 3339 time such as 2026-01-31T12:00:00Z; got ${JSON.stringify(ts)}`);
   }
   return ts;
+}
+
+/**
+ * True when `ts` is an RFC 3339 date-time naming a real time: the date and time as written are a
+ * calendar day and a time of day (no February 30, hour 24 or second 60), the offset under 24 hours.
+ */
+function isRfc3339DateTime(ts: string): boolean {
+  const match = RFC_3339.exec(ts);
+  if (!match) return false;
+  const fields = match.slice(1, 7).map(Number);
+  const [year, month, day, hour, minute, second] = fields;
+  const [offsetHours, offsetMinutes] = [Number(match[9] ?? 0), Number(match[10] ?? 0)];
+  // setUTCFullYear, not Date.UTC, which reads years 0–99 as 1900–1999.
+  const written = new Date(0);
+  written.setUTCFullYear(year, month - 1, day);
+  written.setUTCHours(hour, minute, second);
+  const asWritten = [written.getUTCFullYear(), written.getUTCMonth() + 1, written.getUTCDate(), written.getUTCHours(), written.getUTCMinutes(), written.getUTCSeconds()];
+  return asWritten.every((value, i) => value === fields[i]) && offsetHours < 24 && offsetMinutes < 60;
 }

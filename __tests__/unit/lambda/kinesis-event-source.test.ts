@@ -62,6 +62,12 @@ describe("KinesisEventSource", () => {
     });
   });
 
+  it("takes February 29 of a leap year, and the last second of a day", () => {
+    for (const time of ["2028-02-29T00:00:00Z", "2026-12-31T23:59:59-12:00"]) {
+      expect(mapping(build({ startingPosition: StartingPosition.AT_TIMESTAMP, startingPositionTimestamp: time }).json).starting_position_timestamp).toBe(time);
+    }
+  });
+
   it("takes the lower ends too: no window, -1 retries, -1 record age, an RFC 3339 string with an offset", () => {
     const json = build({
       startingPosition: StartingPosition.AT_TIMESTAMP,
@@ -101,6 +107,13 @@ describe("KinesisEventSource", () => {
     ["AT_TIMESTAMP without a time", { startingPosition: StartingPosition.AT_TIMESTAMP }, "KinesisEventSource(test/Stream): startingPositionTimestamp is required when startingPosition is AT_TIMESTAMP"],
     ["a time that is not RFC 3339", { startingPosition: StartingPosition.AT_TIMESTAMP, startingPositionTimestamp: "2026-01-31 12:00" }, 'startingPositionTimestamp must be an RFC 3339 time such as 2026-01-31T12:00:00Z; got "2026-01-31 12:00"'],
     ["an impossible date", { startingPosition: StartingPosition.AT_TIMESTAMP, startingPositionTimestamp: "2026-13-45T12:00:00Z" }, 'got "2026-13-45T12:00:00Z"'],
+    ["a day February lacks", { startingPosition: StartingPosition.AT_TIMESTAMP, startingPositionTimestamp: "2026-02-30T00:00:00Z" }, 'startingPositionTimestamp must be an RFC 3339 time such as 2026-01-31T12:00:00Z; got "2026-02-30T00:00:00Z"'],
+    ["February 29 of a common year", { startingPosition: StartingPosition.AT_TIMESTAMP, startingPositionTimestamp: "2027-02-29T00:00:00Z" }, 'got "2027-02-29T00:00:00Z"'],
+    ["hour 24", { startingPosition: StartingPosition.AT_TIMESTAMP, startingPositionTimestamp: "2026-01-31T24:00:00Z" }, 'got "2026-01-31T24:00:00Z"'],
+    ["second 60", { startingPosition: StartingPosition.AT_TIMESTAMP, startingPositionTimestamp: "2026-01-31T12:00:60Z" }, 'got "2026-01-31T12:00:60Z"'],
+    ["an offset of 24 hours", { startingPosition: StartingPosition.AT_TIMESTAMP, startingPositionTimestamp: "2026-01-31T12:00:00+24:00" }, 'got "2026-01-31T12:00:00+24:00"'],
+    ["a lowercase t", { startingPosition: StartingPosition.AT_TIMESTAMP, startingPositionTimestamp: "2026-01-31t12:00:00Z" }, 'got "2026-01-31t12:00:00Z"'],
+    ["a lowercase z", { startingPosition: StartingPosition.AT_TIMESTAMP, startingPositionTimestamp: "2026-01-31T12:00:00z" }, 'got "2026-01-31T12:00:00z"'],
     ["an Invalid Date", { startingPosition: StartingPosition.AT_TIMESTAMP, startingPositionTimestamp: new Date("nope") }, "startingPositionTimestamp must be a valid Date; got an Invalid Date"],
     ["a time with LATEST", { startingPositionTimestamp: "2026-01-31T12:00:00Z" }, "startingPositionTimestamp applies to AT_TIMESTAMP only; startingPosition is LATEST"],
     ["a consumer name without fan-out", { consumerName: "reader" }, "consumerName applies to enhancedFanOut only; set enhancedFanOut: true or drop consumerName"],
