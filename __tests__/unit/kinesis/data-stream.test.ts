@@ -5,6 +5,9 @@ import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric
 import { DataStream, Duration, EncryptionKey, Role, Size, StreamEncryption, StreamMode, Trust } from "../../../modules";
 import { newStack, onlyResource, policyOf, resourcesOf, synth } from "../../helpers/synth";
 
+/** What a reader of a stream may do: describe it, list its shards, read records. */
+const READ_ACTIONS = ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"];
+
 const streamRef = (json: any) => `\${aws_kinesis_stream.${Object.keys(json.resource.aws_kinesis_stream)[0]}.arn}`;
 const keyRef = (json: any) => `\${aws_kms_key.${Object.keys(json.resource.aws_kms_key)[0]}.arn}`;
 
@@ -205,13 +208,7 @@ describe("DataStream grants", () => {
       Statement: [
         {
           Effect: "Allow",
-          Action: [
-            "kinesis:DescribeStream",
-            "kinesis:DescribeStreamSummary",
-            "kinesis:GetRecords",
-            "kinesis:GetShardIterator",
-            "kinesis:ListShards",
-          ],
+          Action: READ_ACTIONS,
           Resource: streamRef(json),
         },
       ],
@@ -226,15 +223,7 @@ describe("DataStream grants", () => {
     expect(doc.Statement).toEqual([
       {
         Effect: "Allow",
-        Action: [
-          "kinesis:PutRecord",
-          "kinesis:PutRecords",
-          "kinesis:DescribeStream",
-          "kinesis:DescribeStreamSummary",
-          "kinesis:GetRecords",
-          "kinesis:GetShardIterator",
-          "kinesis:ListShards",
-        ],
+        Action: ["kinesis:PutRecord", "kinesis:PutRecords", ...READ_ACTIONS],
         Resource: streamRef(json),
       },
       { Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: keyRef(json) },
