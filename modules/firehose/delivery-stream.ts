@@ -130,7 +130,8 @@ export class DeliveryStream extends Construct implements IGrantable {
     this.deliveryMetric = metricFactory("AWS/Firehose", { DeliveryStreamName: name });
 
     if (props.alarms ?? true) {
-      const interval = this.destination.bufferingInterval.toSeconds();
+      // How long records may wait before they are written: the freshness alarm allows for it.
+      const interval = this.destination.extendedS3Configuration.bufferingInterval ?? 300;
       this.alarms.push(
         this.metricDataFreshness().createAlarm(this, "FreshnessAlarm", {
           alarmName: `${name}-data-freshness`,

@@ -1,6 +1,5 @@
 import { Construct } from "constructs";
 import { KinesisFirehoseDeliveryStreamExtendedS3Configuration } from "@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream";
-import { Duration } from "../core/duration";
 import { IEncryptionKey } from "../kms/encryption-key";
 import { PolicyStatement } from "../iam/policy-statement";
 import { IRole, Role, Trust } from "../iam/role";
@@ -33,8 +32,6 @@ export interface DestinationConfig {
   readonly extendedS3Configuration: KinesisFirehoseDeliveryStreamExtendedS3Configuration;
   readonly role: IRole;
   readonly bucket: IBucket;
-  /** How long records may wait before they are written: the delivery stream's freshness alarm allows for it. */
-  readonly bufferingInterval: Duration;
 }
 
 const S3_BUCKET_ACTIONS = ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"];
@@ -74,7 +71,6 @@ export class S3Destination {
     return {
       role,
       bucket,
-      bufferingInterval: Duration.seconds(buffering.intervalSeconds),
       extendedS3Configuration: {
         bucketArn: bucket.bucketArn,
         roleArn: role.roleArn,
