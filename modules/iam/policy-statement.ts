@@ -38,16 +38,6 @@ export class PolicyStatement {
     this.effect = props.effect ?? "Allow";
     this.conditions = props.conditions;
   }
-
-  /** The statement as it appears in a policy document. */
-  toJson(): Record<string, unknown> {
-    return {
-      Effect: this.effect,
-      Action: this.actions.length === 1 ? this.actions[0] : [...this.actions],
-      Resource: this.resources.length === 1 ? this.resources[0] : [...this.resources],
-      ...(this.conditions ? { Condition: this.conditions } : {}),
-    };
-  }
 }
 
 /** Something that can be granted permissions: a role, a user, a function. */

@@ -8,15 +8,12 @@ import { PolicyStatement, renderPolicyDocument } from "./policy-statement";
  */
 export class PrincipalPolicy {
   private readonly statements: PolicyStatement[] = [];
-  private readonly keys = new Set<string>();
   private created?: TerraformResource;
 
   constructor(private readonly createResource: (policyJson: string) => TerraformResource) {}
 
   add(statement: PolicyStatement): void {
-    const key = JSON.stringify(statement.toJson());
-    if (this.keys.has(key)) return;
-    this.keys.add(key);
+    // A repeated statement adds nothing: renderPolicyDocument merges statements with the same scope.
     this.statements.push(statement);
     if (!this.created) {
       this.created = this.createResource(
