@@ -1,6 +1,6 @@
 import { Testing } from "cdktf";
 import { buildApp } from "../../main";
-import { testApp } from "./synth";
+import { resourcesOf, testApp } from "./synth";
 
 /** The synthesized stacks of the app (main.ts), by stack name. */
 export type AppStacks = Record<string, any>;
@@ -22,4 +22,4 @@ export function synthApp(env: NodeJS.ProcessEnv = {}, context?: Record<string, u
 }
 
 /** The resources of one type in a synthesized stack, as a list. */
-export const resourceValues = (json: any, type: string): any[] => Object.values(json.resource[type] ?? {});
+export const resourceValues = (json: any, type: string): any[] => Object.values(resourcesOf(json, type));
