@@ -1,5 +1,4 @@
-import { createHash } from "crypto";
-import { dependable, IResolveContext, Lazy, TerraformOutput, TerraformResource } from "cdktf";
+import { dependable, TerraformOutput, TerraformResource } from "cdktf";
 import { Construct } from "constructs";
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
 import { ApiGatewayResource } from "@cdktf/provider-aws/lib/api-gateway-resource";
@@ -14,6 +13,7 @@ import { ApiGatewayUsagePlan } from "@cdktf/provider-aws/lib/api-gateway-usage-p
 import { ApiGatewayApiKey } from "@cdktf/provider-aws/lib/api-gateway-api-key";
 import { ApiGatewayUsagePlanKey } from "@cdktf/provider-aws/lib/api-gateway-usage-plan-key";
 import { AwsEnvironment } from "../core/aws-environment";
+import { ConfigurationDigest } from "../core/configuration-digest";
 import { BasicAuthSecret, BasicAuthSecretProps } from "../secretsmanager/basic-auth-secret";
 import { Duration } from "../core/duration";
 import { IDataStream } from "../kinesis/data-stream";
@@ -439,7 +439,7 @@ export class IngestApi extends Construct {
       // models, responses), routes added later included: any change makes a new deployment.
       // Hashed at synth, not over the resources' state, so what the API merely reports back
       // (empty lists and maps) never looks like a change and a second plan stays clean.
-      triggers: { redeployment: Lazy.stringValue({ produce: (context) => configurationHash(context, this.shape()) }) },
+      triggers: { redeployment: ConfigurationDigest.asString(() => this.shape()) },
       lifecycle: { createBeforeDestroy: true },
       dependsOn: this.shape(),
     });
@@ -518,10 +518,4 @@ export class IngestApi extends Construct {
   private shapeChanged(): void {
     this.deployment.dependsOn = this.shape().map((part) => dependable(part));
   }
-}
-
-/** SHA-256 of resources' synthesized configuration: references stay as `${…}` text, so it is known at synth. */
-function configurationHash(context: IResolveContext, resources: TerraformResource[]): string {
-  const config = context.resolve(resources.map((r) => r.toTerraform()));
-  return createHash("sha256").update(JSON.stringify(config)).digest("hex");
 }

@@ -1,5 +1,6 @@
-import { Aspects, dependable, IAspect, TerraformDataSource, TerraformResource, TerraformStack } from "cdktf";
+import { Aspects, dependable, IAspect, TerraformDataSource, TerraformResource, TerraformStack, Token, Tokenization } from "cdktf";
 import { IConstruct } from "constructs";
+import { isConfigurationDigest } from "../core/configuration-digest";
 import { synthesized } from "../core/synthesized";
 
 /** What the aspect needs of a principal, read at synth. */
@@ -31,9 +32,10 @@ export interface PrincipalRegistration {
  *   resource that leads to it (a role allowed to invoke its function's alias: policy -> alias
  *   -> function); of two functions allowed to invoke each other, only the first waits.
  *
- * One aspect per stack, added by the stack's first role or user. Each resource's configuration
- * is resolved once, and what each address reaches is walked once and memoized (`ReferenceGraph`),
- * so the cost grows about linearly with the stack. Edges already present (threaded by hand) are
+ * One aspect per stack, added by the stack's first role or user. Of each resource's configuration
+ * only the values holding tokens are resolved (`namesInConfiguration`): resolving whole
+ * configurations doubled the cost of a synth. What each address reaches is walked once and
+ * memoized (`ReferenceGraph`), so the cost grows about linearly with the stack. Edges already present (threaded by hand) are
  * not added twice; new ones are appended in address order.
  */
 export class PolicyDependencyAspect implements IAspect {
@@ -74,11 +76,11 @@ export class PolicyDependencyAspect implements IAspect {
     const configurations = new Map(elements.map((e) => [e, this.configurationOf(e)]));
     const graph = new ReferenceGraph();
     for (const [element, configuration] of configurations) {
-      graph.add(addressOf(element), [...namesIn(JSON.stringify(configuration)), ...this.dependsOnOf(element)]);
+      graph.add(addressOf(element), [...this.namesInConfiguration(configuration), ...this.dependsOnOf(element)]);
     }
 
     const using = elements.filter((e): e is TerraformResource => e instanceof TerraformResource && !isIam(e));
-    const usedNamesBy = new Map(using.map((r) => [r, namesIn(JSON.stringify(withoutMentions(configurations.get(r)!)))]));
+    const usedNamesBy = new Map(using.map((r) => [r, this.namesInConfiguration(withoutMentions(configurations.get(r)!))]));
     // Resources that name a principal directly, by address, with the policies they wait for.
     const direct = new Map<string, Set<TerraformResource>>();
     for (const r of using) {
@@ -105,12 +107,47 @@ export class PolicyDependencyAspect implements IAspect {
     return (synthesized(this.stack, element.dependsOn ?? []) as string[]).map((d) => d.replace(/^\$\{(.*)\}$/, "$1"));
   }
 
-  /** The resource's or data source's arguments as they will be synthesized, without its meta-arguments. */
+  /** The resource's or data source's arguments, unresolved, without its meta-arguments. */
   private configurationOf(element: Referenceable): Record<string, unknown> {
     const kind = element instanceof TerraformDataSource ? "data" : "resource";
-    const block = synthesized(this.stack, element.toTerraform())[kind]?.[element.terraformResourceType]?.[element.friendlyUniqueId] ?? {};
+    const block = element.toTerraform()[kind]?.[element.terraformResourceType]?.[element.friendlyUniqueId] ?? {};
     const { depends_on: _dependsOn, "//": _metadata, ...configuration } = block;
     return configuration;
+  }
+
+  /**
+   * The names (see `namesIn`) the configuration holds once synthesized. Literal text is read as
+   * it is; each token (a reference, a lazy policy document, a function call) is resolved as the
+   * stack will synthesize it, so the names found are those of the synthesized configuration. A
+   * `ConfigurationDigest` is skipped: it names nothing, and resolving it costs a resolve of
+   * every resource it covers.
+   */
+  private namesInConfiguration(configuration: Record<string, unknown>): Set<string> {
+    const texts: string[] = [];
+    const read = (token: unknown) => {
+      if (!isConfigurationDigest(token)) texts.push(JSON.stringify(synthesized(this.stack, token)) ?? "");
+    };
+    const collect = (value: unknown): void => {
+      if (value === null || value === undefined || typeof value === "boolean") return;
+      if (typeof value === "string" && Token.isUnresolved(value)) {
+        const fragments = Tokenization.reverseString(value);
+        texts.push(...fragments.literals.map(String));
+        [...fragments.tokens, ...fragments.intrinsic].forEach(read);
+      } else if (Token.isUnresolved(value) || Tokenization.isResolvable(value)) {
+        read(value);
+      } else if (typeof value === "string") {
+        texts.push(value);
+      } else if (Array.isArray(value)) {
+        value.forEach(collect);
+      } else if (typeof value === "object") {
+        for (const [key, item] of Object.entries(value)) {
+          collect(key);
+          collect(item);
+        }
+      }
+    };
+    collect(configuration);
+    return namesIn(texts.join("\n"));
   }
 }
 
