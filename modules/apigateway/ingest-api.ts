@@ -51,6 +51,12 @@ export interface IngestApiProps {
   readonly authorizerResultsCacheTtl?: Duration;
   /** How long the authorizer caches the secret per container, 0–3600 s. @default authorizerResultsCacheTtl */
   readonly secretMaxAge?: Duration;
+  /**
+   * How long after a change of the credentials the previous ones (the secret's AWSPREVIOUS)
+   * still open the API, so partners switch when they like: 0–30 days, 0 = a cutover.
+   * @default Duration.days(1)
+   */
+  readonly previousCredentialsGracePeriod?: Duration;
   /** The Basic-auth credentials secret (created with a random password unless `existingSecret` is given). @default created */
   readonly credentials?: BasicAuthSecretProps;
   /** Steady-state requests per second across the stage, 1–10,000. @default 100 */
@@ -189,6 +195,7 @@ export class IngestApi extends Construct {
     this.validateProps(props);
     const resultsCacheTtl = validateDuration(this, "authorizerResultsCacheTtl", props.authorizerResultsCacheTtl, "seconds", { min: 0, max: 3600 }) ?? 300;
     const secretMaxAge = validateDuration(this, "secretMaxAge", props.secretMaxAge, "seconds", { min: 0, max: 3600 }) ?? resultsCacheTtl;
+    const gracePeriod = validateDuration(this, "previousCredentialsGracePeriod", props.previousCredentialsGracePeriod, "seconds", { min: 0, max: 2_592_000 }) ?? 86_400;
     this.stageName = props.stageName ?? "prod";
     this.apiName = props.apiName ?? uniqueName(this, 128);
     this.apiKeyRequired = props.usagePlan !== undefined;
@@ -202,7 +209,7 @@ export class IngestApi extends Construct {
       lifecycle: { createBeforeDestroy: true },
     });
     this.credentials = new BasicAuthSecret(this, "Credentials", props.credentials);
-    this.authorizerFunction = this.createAuthorizerFunction(props.authorizerFunction, secretMaxAge);
+    this.authorizerFunction = this.createAuthorizerFunction(props.authorizerFunction, { secretMaxAge, gracePeriod });
     this.authorizer = this.createAuthorizer(resultsCacheTtl);
     this.apiRole = this.createKinesisRole(props.streams);
     this.requestValidator = new ApiGatewayRequestValidator(this, "BodyValidator", {
@@ -357,7 +364,7 @@ export class IngestApi extends Construct {
   }
 
   /** The Basic-auth authorizer function, which may read only the credentials secret. */
-  private createAuthorizerFunction(props: IngestApiProps["authorizerFunction"], secretMaxAgeSeconds: number): NodejsFunction {
+  private createAuthorizerFunction(props: IngestApiProps["authorizerFunction"], seconds: { secretMaxAge: number; gracePeriod: number }): NodejsFunction {
     const fn = new NodejsFunction(this, "Authorizer", {
       description: "Basic-auth REQUEST authorizer of the ingest API",
       timeout: Duration.seconds(10),
@@ -365,7 +372,8 @@ export class IngestApi extends Construct {
       entry: "authorizer",
       environment: {
         SECRET_ID: this.credentials.secretArn,
-        SECRET_MAX_AGE_SECONDS: String(secretMaxAgeSeconds),
+        SECRET_MAX_AGE_SECONDS: String(seconds.secretMaxAge),
+        PREVIOUS_CREDENTIALS_GRACE_SECONDS: String(seconds.gracePeriod),
         POWERTOOLS_SERVICE_NAME: "authorizer",
         POWERTOOLS_METRICS_NAMESPACE: "StreamingIngest",
         POWERTOOLS_LOGGER_LOG_EVENT: "false",

@@ -32,10 +32,13 @@ beforeEach(() => {
 afterEach(() => jest.restoreAllMocks());
 
 /** Loads the real handler module fresh, as a new Lambda container would, configured through its environment. */
-function newContainer(secretId: string, maxAgeSeconds: number): (e: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult> {
+function newContainer(secretId: string, maxAgeSeconds: number, graceSeconds = 0): (e: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult> {
   Object.assign(process.env, {
     SECRET_ID: secretId,
     SECRET_MAX_AGE_SECONDS: String(maxAgeSeconds),
+    // 0: the previous value is never accepted (and never read), so the TTL tests count one read.
+    PREVIOUS_CREDENTIALS_GRACE_SECONDS: String(graceSeconds),
+    SECRET_FAILURE_BACKOFF_SECONDS: "2",
     AWS_REGION: "eu-west-1",
     AWS_ACCESS_KEY_ID: "testing",
     AWS_SECRET_ACCESS_KEY: "testing",
@@ -70,7 +73,7 @@ describe("authorizer against Secrets Manager (moto server)", () => {
     expect(proxy.count(GET) - before).toBe(2);
   });
 
-  it("accepts a changed password once the TTL has passed, and not before", async () => {
+  it("without a grace period, accepts a changed password once the TTL has passed, and not before", async () => {
     await admin.send(new CreateSecretCommand({ Name: "creds-rotated", SecretString: JSON.stringify({ username: "partner", password: "old" }) }));
     const handler = newContainer("creds-rotated", 1);
     const before = proxy.count(GET);
@@ -84,15 +87,45 @@ describe("authorizer against Secrets Manager (moto server)", () => {
     expect(proxy.count(GET) - before).toBe(2);
   });
 
-  it("denies when the secret does not exist, logging an error and a metric but no stack or secret", async () => {
+  it("fails (a 500, which API Gateway does not cache) when the secret does not exist, logging an error and a metric but no stack or secret", async () => {
     const handler = newContainer("no-such-secret", 300);
-    const result = await call(handler, "partner", "p-1");
-    expect(effect(result)).toBe("Deny");
+    await expect(call(handler, "partner", "p-1")).rejects.toThrow("credentials unavailable");
     // JSON lines are the function's logs and metrics (Node 20 here also prints an SDK deprecation warning).
     const lines = stdout.join("").split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
     expect(lines).toContainEqual(expect.objectContaining({ level: "ERROR", message: "credentials secret unreadable" }));
     expect(lines).toContainEqual(expect.objectContaining({ SecretUnavailable: 1 })); // EMF metric
     expect(stdout.join("")).not.toMatch(/p-1|at .*\.js:\d+/);
+  });
+
+  it("during an outage reads once per back-off, not once per request, and lets producers in as soon as the secret is back", async () => {
+    const handler = newContainer("creds-outage", 300);
+    const before = proxy.count(GET);
+    const burst = () => Promise.allSettled(Array.from({ length: 20 }, () => call(handler, "partner", "p-1")));
+    expect((await burst()).map((r) => r.status)).toEqual(Array(20).fill("rejected"));
+    expect((await burst()).map((r) => r.status)).toEqual(Array(20).fill("rejected"));
+    expect(proxy.count(GET) - before).toBe(1);
+    await admin.send(new CreateSecretCommand({ Name: "creds-outage", SecretString: JSON.stringify({ username: "partner", password: "p-1" }) }));
+    await new Promise((r) => setTimeout(r, 2100)); // the back-off (2 s here)
+    expect(effect(await call(handler, "partner", "p-1"))).toBe("Allow");
+    expect(proxy.count(GET) - before).toBe(2);
+  });
+
+  it("rotates without lockout: after a change, both passwords work for the grace period, the old one flagged by a metric", async () => {
+    await admin.send(new CreateSecretCommand({ Name: "creds-grace", SecretString: JSON.stringify({ username: "partner", password: "old" }) }));
+    await admin.send(new PutSecretValueCommand({ SecretId: "creds-grace", SecretString: JSON.stringify({ username: "partner", password: "new" }) }));
+    const during = newContainer("creds-grace", 300, 3600);
+    expect(effect(await call(during, "partner", "new"))).toBe("Allow");
+    expect(effect(await call(during, "partner", "old"))).toBe("Allow");
+    expect(effect(await call(during, "partner", "older"))).toBe("Deny");
+    const lines = stdout.join("").split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+    expect(lines).toContainEqual(expect.objectContaining({ PreviousCredentialsUsed: 1 }));
+    // A secret never changed has no AWSPREVIOUS: Secrets Manager answers ResourceNotFound, which means none.
+    await admin.send(new CreateSecretCommand({ Name: "creds-fresh", SecretString: JSON.stringify({ username: "partner", password: "only" }) }));
+    expect(effect(await call(newContainer("creds-fresh", 300, 3600), "partner", "only"))).toBe("Allow");
+    // Once the grace period is over (0 here), only the new password opens.
+    const after = newContainer("creds-grace", 300, 0);
+    expect(effect(await call(after, "partner", "new"))).toBe("Allow");
+    expect(effect(await call(after, "partner", "old"))).toBe("Deny");
   });
 
   it("logs no credential, header or secret value while serving requests", async () => {

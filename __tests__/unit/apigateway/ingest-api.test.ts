@@ -182,6 +182,13 @@ describe("IngestApi authorizer, stage and deployment", () => {
     });
   });
 
+  it("keeps the previous credentials valid for a day after a change by default, or for the grace period given (0: a cutover)", () => {
+    const graceOf = (props: Parameters<typeof build>[0]) => onlyResource(build(props).json, "aws_lambda_function").environment.variables.PREVIOUS_CREDENTIALS_GRACE_SECONDS;
+    expect(graceOf({})).toBe("86400");
+    expect(graceOf({ previousCredentialsGracePeriod: Duration.hours(2) })).toBe("7200");
+    expect(graceOf({ previousCredentialsGracePeriod: Duration.seconds(0) })).toBe("0");
+  });
+
   it("stages as prod with JSON access logs (retention set), X-Ray, ERROR-only execution logs and throttling", () => {
     const json = build().json;
     const stage = onlyResource(json, "aws_api_gateway_stage");
@@ -250,6 +257,7 @@ describe("IngestApi authorizer, stage and deployment", () => {
     ["a TTL of 2 hours", { authorizerResultsCacheTtl: Duration.hours(2) }, "authorizerResultsCacheTtl must be a whole number from 0 to 3600 seconds; got 7200 (2 hours)"],
     ["a TTL of part of a second", { authorizerResultsCacheTtl: Duration.millis(1500) }, "authorizerResultsCacheTtl must be a whole number from 0 to 3600 seconds; got 1.5 (1500 milliseconds)"],
     ["a secret max age of 61 minutes", { secretMaxAge: Duration.minutes(61) }, "secretMaxAge must be a whole number from 0 to 3600 seconds; got 3660 (61 minutes)"],
+    ["a grace period of 31 days", { previousCredentialsGracePeriod: Duration.days(31) }, "previousCredentialsGracePeriod must be a whole number from 0 to 2592000 seconds; got 2678400 (31 days)"],
     ["a stage name with a dash", { stageName: "my-stage" }, 'stageName must be 1–128 characters of [a-zA-Z0-9_]; got "my-stage"'],
     ["a rate of 0", { throttlingRateLimit: 0 }, "throttlingRateLimit must be a whole number from 1 to 10000 requests/s; got 0"],
     ["a burst of 5001", { throttlingBurstLimit: 5001 }, "throttlingBurstLimit must be a whole number from 1 to 5000 requests; got 5001"],

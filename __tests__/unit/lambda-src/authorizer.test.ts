@@ -1,11 +1,12 @@
-import { authorize, singleFlight } from "../../../lambda-src/authorizer/authorize";
+import { authorize, CredentialsUnavailableError, matchingVersion } from "../../../lambda-src/authorizer/authorize";
+import { AcceptedCredentials, cached, readAcceptedCredentials, SecretVersion } from "../../../lambda-src/authorizer/credentials";
 import { apiStageResource, credentialsMatch, MAX_HEADER_LENGTH, parseBasicAuth, parseSecret } from "../../../lambda-src/authorizer/basic-auth";
 import { authorizerEvent, basic, METHOD_ARN, STAGE_RESOURCE } from "../../helpers/authorizer";
 import { recordingLogger } from "../../helpers/kinesis";
 
 const SECRET = { username: "partner", password: "s3cr3t-Pa55word" };
 
-function deps(secret: unknown = SECRET) {
+function deps(accepted: AcceptedCredentials | Error = { current: SECRET }) {
   const logger = recordingLogger();
   const metrics: string[] = [];
   let reads = 0;
@@ -16,10 +17,10 @@ function deps(secret: unknown = SECRET) {
     deps: {
       logger,
       countMetric: (name: string) => void metrics.push(name),
-      getSecret: async () => {
+      getCredentials: async () => {
         reads++;
-        if (secret instanceof Error) throw secret;
-        return secret;
+        if (accepted instanceof Error) throw accepted;
+        return accepted;
       },
     },
   };
@@ -106,23 +107,39 @@ describe("authorize", () => {
     expect(t.reads()).toBe(0);
   });
 
-  it("denies, logs an error and counts a metric when the secret cannot be read", async () => {
+  it("fails (API Gateway: a 500, which it does not cache) and logs an error and a metric when the credentials cannot be read", async () => {
     const t = deps(Object.assign(new Error("Secrets Manager can't find the specified secret."), { name: "ResourceNotFoundException" }));
-    const result = await authorize(authorizerEvent({ Authorization: basic("partner", "s3cr3t-Pa55word") }), t.deps);
-    expect(effectOf(result)).toBe("Deny");
+    await expect(authorize(authorizerEvent({ Authorization: basic("partner", "s3cr3t-Pa55word") }), t.deps)).rejects.toThrow(CredentialsUnavailableError);
     expect(t.metrics).toEqual(["SecretUnavailable"]);
     expect(t.logger.lines).toContainEqual({ level: "error", message: "credentials secret unreadable", fields: { errorName: "ResourceNotFoundException" } });
   });
 
-  it.each([
-    ["not JSON-shaped", "plain string"],
-    ["missing the password", { username: "partner" }],
-    ["with an empty user", { username: "", password: "x" }],
-    ["null", null],
-  ])("treats a secret %s as unreadable", async (_label, secret) => {
-    const t = deps(secret);
-    expect(effectOf(await authorize(authorizerEvent({ Authorization: basic("partner", "x") }), t.deps))).toBe("Deny");
-    expect(t.metrics).toEqual(["SecretUnavailable"]);
+  it.each([null, undefined, {}, { methodArn: 42 }])("denies a malformed event (%p) instead of throwing", async (event) => {
+    const result = await authorize(event as any, deps().deps);
+    expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: "Deny", Resource: "*" });
+  });
+
+  it("accepts the previous credentials while they are accepted, with a warning and a metric, and the current ones as usual", async () => {
+    const t = deps({ current: { username: "partner", password: "new-Pa55word" }, previous: SECRET });
+    expect(effectOf(await authorize(authorizerEvent({ Authorization: basic("partner", "s3cr3t-Pa55word") }), t.deps))).toBe("Allow");
+    expect(effectOf(await authorize(authorizerEvent({ Authorization: basic("partner", "new-Pa55word") }), t.deps))).toBe("Allow");
+    expect(effectOf(await authorize(authorizerEvent({ Authorization: basic("partner", "older-Pa55word") }), t.deps))).toBe("Deny");
+    expect(t.metrics).toEqual(["PreviousCredentialsUsed"]);
+    expect(t.logger.lines.map((l: any) => l.message)).toEqual(["allowed with the previous credentials", "allowed", "denied"]);
+    // Without a previous version, the old password is just wrong.
+    expect(effectOf(await authorize(authorizerEvent({ Authorization: basic("partner", "s3cr3t-Pa55word") }), deps({ current: { username: "partner", password: "new-Pa55word" } }).deps))).toBe("Deny");
+  });
+
+  it("compares both versions every time, so timing does not tell which one matched", () => {
+    const spy = jest.spyOn(require("crypto"), "timingSafeEqual");
+    const accepted = { current: SECRET, previous: { username: "partner", password: "old" } };
+    for (const password of ["s3cr3t-Pa55word", "old", "neither"]) {
+      spy.mockClear();
+      matchingVersion({ username: "partner", password }, accepted);
+      expect(spy).toHaveBeenCalledTimes(4);
+    }
+    expect(["s3cr3t-Pa55word", "old", "neither"].map((password) => matchingVersion({ username: "partner", password }, accepted))).toEqual(["current", "previous", undefined]);
+    spy.mockRestore();
   });
 
   it("denies a request whose method ARN is not an execute-api ARN", async () => {
@@ -143,26 +160,87 @@ describe("authorize", () => {
   });
 });
 
-describe("singleFlight", () => {
-  it("shares one in-flight fetch among concurrent callers, then fetches afresh", async () => {
+describe("readAcceptedCredentials", () => {
+  const HOUR = 3_600_000;
+  const NOW = Date.parse("2026-11-23T12:00:00Z");
+  const version = (value: unknown, ageMs?: number): SecretVersion => ({
+    SecretString: typeof value === "string" ? value : JSON.stringify(value),
+    CreatedDate: ageMs === undefined ? undefined : new Date(NOW - ageMs),
+  });
+  function reader(current: SecretVersion | undefined, previous?: SecretVersion) {
+    const stages: string[] = [];
+    return { stages, read: async (stage: "AWSCURRENT" | "AWSPREVIOUS") => (stages.push(stage), stage === "AWSCURRENT" ? current : previous) };
+  }
+
+  it("adds the previous value while the current one is younger than the grace period", async () => {
+    const r = reader(version({ username: "u", password: "new" }, HOUR), version({ username: "u", password: "old" }, 40 * HOUR));
+    expect(await readAcceptedCredentials(r.read, 24 * HOUR, NOW)).toEqual({ current: { username: "u", password: "new" }, previous: { username: "u", password: "old" } });
+  });
+
+  it("reads no previous value outside the grace period, when the current one's age is unknown, or with no grace period", async () => {
+    for (const [age, grace] of [[24 * HOUR, 24 * HOUR], [undefined, 24 * HOUR], [HOUR, 0]] as const) {
+      const r = reader(version({ username: "u", password: "new" }, age), version({ username: "u", password: "old" }));
+      expect(await readAcceptedCredentials(r.read, grace, NOW)).toEqual({ current: { username: "u", password: "new" } });
+      expect(r.stages).toEqual(["AWSCURRENT"]);
+    }
+  });
+
+  it("accepts no previous value when there is none, or when it is malformed (it could only widen access)", async () => {
+    for (const previous of [undefined, version("not json"), version({ username: "u" })]) {
+      const r = reader(version({ username: "u", password: "new" }, HOUR), previous);
+      expect(await readAcceptedCredentials(r.read, 24 * HOUR, NOW)).toEqual({ current: { username: "u", password: "new" } });
+    }
+  });
+
+  it.each([
+    ["not JSON", "plain string"],
+    ["missing the password", { username: "partner" }],
+    ["with an empty user", { username: "", password: "x" }],
+    ["null", null],
+  ])("refuses a current value %s", async (_label, value) => {
+    await expect(readAcceptedCredentials(reader(version(value, HOUR)).read, 24 * HOUR, NOW)).rejects.toThrow(/username and password/);
+  });
+
+  it("refuses a secret with no current version", async () => {
+    await expect(readAcceptedCredentials(reader(undefined).read, 24 * HOUR, NOW)).rejects.toThrow(/no AWSCURRENT/);
+  });
+});
+
+describe("cached", () => {
+  function clock() {
+    let t = 0;
+    return { now: () => t, advance: (ms: number) => (t += ms) };
+  }
+
+  it("shares one in-flight fetch among concurrent callers and keeps the value for maxAge", async () => {
+    const c = clock();
     let calls = 0;
-    const get = singleFlight(async () => {
+    const get = cached(async () => {
       calls++;
       await new Promise((r) => setTimeout(r, 10));
       return calls;
-    });
+    }, { maxAgeMs: 1000, failureMs: 100, now: c.now });
     expect(await Promise.all([get(), get(), get()])).toEqual([1, 1, 1]);
+    c.advance(999);
+    expect(await get()).toBe(1);
+    c.advance(1);
     expect(await get()).toBe(2);
   });
 
-  it("lets the next call retry after a failed fetch", async () => {
+  it("remembers a failure for failureMs (no read per request during an outage), then reads again", async () => {
+    const c = clock();
     let calls = 0;
-    const get = singleFlight(async () => {
-      if (++calls === 1) throw new Error("boom");
+    const get = cached(async () => {
+      if (++calls === 1) throw new Error("outage");
       return "ok";
-    });
-    await expect(get()).rejects.toThrow("boom");
+    }, { maxAgeMs: 1000, failureMs: 100, now: c.now });
+    await expect(Promise.all([get(), get()])).rejects.toThrow("outage");
+    c.advance(99);
+    await expect(get()).rejects.toThrow("outage");
+    expect(calls).toBe(1);
+    c.advance(1);
     await expect(get()).resolves.toBe("ok");
+    expect(calls).toBe(2);
   });
 });
 

@@ -35,10 +35,11 @@ const jsonLines = () => printed.join("").split("\n").filter((l) => l.startsWith(
 
 describe("Powertools configuration from the environment", () => {
   it("authorizer: logs under POWERTOOLS_SERVICE_NAME and publishes metrics to POWERTOOLS_METRICS_NAMESPACE", async () => {
-    // A secret that cannot be read: the authorizer logs an error and counts a metric.
-    jest.doMock("@aws-lambda-powertools/parameters/secrets", () => ({
-      SecretsProvider: class {
-        get = () => Promise.reject(new Error("unreadable"));
+    // A secret that cannot be read: the authorizer logs an error, counts a metric and fails.
+    jest.doMock("@aws-sdk/client-secrets-manager", () => ({
+      ...jest.requireActual("@aws-sdk/client-secrets-manager"),
+      SecretsManagerClient: class {
+        send = () => Promise.reject(Object.assign(new Error("unreadable"), { name: "InternalServiceError" }));
       },
     }));
     const handler = load<(e: unknown) => Promise<any>>("../../../lambda-src/authorizer/index", {
@@ -46,8 +47,8 @@ describe("Powertools configuration from the environment", () => {
       POWERTOOLS_SERVICE_NAME: "partner-gateway",
       POWERTOOLS_METRICS_NAMESPACE: "AcmeIngest",
     });
-    await handler(authorizerEvent({ Authorization: basic("partner", "p-1") }));
-    jest.dontMock("@aws-lambda-powertools/parameters/secrets");
+    await expect(handler(authorizerEvent({ Authorization: basic("partner", "p-1") }))).rejects.toThrow("credentials unavailable");
+    jest.dontMock("@aws-sdk/client-secrets-manager");
 
     const lines = jsonLines();
     expect(lines).toContainEqual(expect.objectContaining({ message: "credentials secret unreadable", service: "partner-gateway" }));
