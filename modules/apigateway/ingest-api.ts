@@ -63,7 +63,7 @@ export interface IngestApiProps {
   readonly throttlingRateLimit?: number;
   /** Burst size, 1–5,000. @default 200 */
   readonly throttlingBurstLimit?: number;
-  /** Access-log retention in days (a CloudWatch Logs value). @default 365 */
+  /** Retention in days (a CloudWatch Logs value) of the access logs and the execution logs. @default 365 */
   readonly accessLogRetentionDays?: number;
   /**
    * Manage the region's account-level CloudWatch role API Gateway logs through. It is one per
@@ -174,6 +174,12 @@ export class IngestApi extends Construct {
   /** The role API Gateway writes to Kinesis with. */
   readonly apiRole: Role;
   readonly accessLogGroup: LogGroup;
+  /**
+   * The group API Gateway writes the stage's execution logs to (`API-Gateway-Execution-Logs_<api id>/<stage>`).
+   * Created here, before the stage, so it has a retention: left to API Gateway, it would be
+   * created on the first request and kept forever.
+   */
+  readonly executionLogGroup: LogGroup;
   readonly apiKeys: ApiGatewayApiKey[] = [];
   /** Whether every route requires an API key (with a usage plan). */
   readonly apiKeyRequired: boolean;
@@ -221,6 +227,10 @@ export class IngestApi extends Construct {
     const accountSettings = this.createAccountSettings(props.manageAccountCloudWatchRole ?? true);
     this.accessLogGroup = new LogGroup(this, "AccessLogs", {
       logGroupName: `/aws/apigateway/${this.apiName}/${this.stageName}/access`,
+      retentionDays: props.accessLogRetentionDays,
+    });
+    this.executionLogGroup = new LogGroup(this, "ExecutionLogs", {
+      logGroupName: `API-Gateway-Execution-Logs_${this.api.id}/${this.stageName}`,
       retentionDays: props.accessLogRetentionDays,
     });
     this.deployment = this.createDeployment();
@@ -461,7 +471,8 @@ export class IngestApi extends Construct {
       stageName: this.stageName,
       xrayTracingEnabled: true,
       accessLogSettings: { destinationArn: this.accessLogGroup.logGroupArn, format: JSON.stringify(ACCESS_LOG_FORMAT) },
-      dependsOn: accountSettings ? [accountSettings] : [],
+      // Execution logging starts with the stage's method settings; the group must exist by then.
+      dependsOn: [...(accountSettings ? [accountSettings] : []), this.executionLogGroup.resource],
     });
     createMethodSettings(this, "StageSettings", { restApiId: this.api.id, stageName: stage.stageName, methodPath: ALL_METHODS, throttle });
     skipCheckov(stage, "CKV2_AWS_51", "Client certificates authenticate API Gateway to HTTP backends; the only backend here is Kinesis, called with SigV4 through the API's role");

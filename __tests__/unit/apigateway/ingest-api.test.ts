@@ -201,7 +201,14 @@ describe("IngestApi authorizer, stage and deployment", () => {
       method_path: "*/*",
       settings: { metrics_enabled: true, logging_level: "ERROR", data_trace_enabled: false, throttling_rate_limit: 100, throttling_burst_limit: 200 },
     });
-    expect(stage.depends_on).toEqual([expect.stringMatching(/^aws_api_gateway_account\./)]);
+    expect(stage.depends_on).toEqual([expect.stringMatching(/^aws_api_gateway_account\./), expect.stringMatching(/^aws_cloudwatch_log_group\.Api_ExecutionLogs_/)]);
+  });
+
+  it("creates the stage's execution-log group itself, with the retention, before the stage (API Gateway would keep it forever)", () => {
+    const json = build({ accessLogRetentionDays: 30 }).json;
+    const [address, group] = Object.entries(resourcesOf(json, "aws_cloudwatch_log_group")).find(([, g]) => g.name.startsWith("API-Gateway-Execution-Logs_"))!;
+    expect(group).toEqual(expect.objectContaining({ name: expect.stringMatching(/^API-Gateway-Execution-Logs_\$\{aws_api_gateway_rest_api\.Api_\w+\.id\}\/prod$/), retention_in_days: 30 }));
+    expect(onlyResource(json, "aws_api_gateway_stage").depends_on).toContain(`aws_cloudwatch_log_group.${address}`);
   });
 
   it("takes the stage name and throttling", () => {
