@@ -1,5 +1,5 @@
 import { TerraformStack } from "cdktf";
-import { stackBackend, stateLocation, StateBackendConfig, STACK_PLACEHOLDER } from "../modules/core/state-backend";
+import { stackBackend, stateLocation, StateBackendConfig, STACK_PLACEHOLDER } from "../modules";
 
 /**
  * The app's configuration: environment variables first, then cdktf context (`cdktf.json`
