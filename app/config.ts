@@ -121,7 +121,7 @@ function settingsOf(env: Env, context: ContextLookup, own: Record<string, unknow
   };
 }
 
-/** `<source> "<value>"`, or the source alone when unset: how an error names a setting. */
+/** `<source>="<value>"`, or the source alone when unset: how an error names a setting. */
 function named(settings: Settings, name: ConfigVariable): string {
   const value = settings.get(name);
   return value === undefined ? settings.source(name) : `${settings.source(name)}=${JSON.stringify(value)}`;
@@ -209,31 +209,31 @@ function resolveSettings(settings: Settings, overrides?: EnvironmentOverrides): 
     },
     backend: resolveBackend(settings, overrides?.environment),
     producer: resolveProducer(get),
-    awsProviderVersion: resolveProviderVersion(get("INGEST_AWS_PROVIDER_VERSION")),
-    removalPolicy: resolveRemovalPolicy(get("INGEST_REMOVAL_POLICY"), overrides?.environment),
-    emulatorEndpoint: resolveEmulatorEndpoint(get("INGEST_EMULATOR_ENDPOINT")),
+    awsProviderVersion: resolveProviderVersion(get("INGEST_AWS_PROVIDER_VERSION"), settings.source("INGEST_AWS_PROVIDER_VERSION")),
+    removalPolicy: resolveRemovalPolicy(get("INGEST_REMOVAL_POLICY"), settings.source("INGEST_REMOVAL_POLICY"), overrides?.environment),
+    emulatorEndpoint: resolveEmulatorEndpoint(get("INGEST_EMULATOR_ENDPOINT"), settings.source("INGEST_EMULATOR_ENDPOINT")),
   };
 }
 
-function resolveRemovalPolicy(raw: string | undefined, environment: string | undefined): "RETAIN" | "DESTROY" {
+function resolveRemovalPolicy(raw: string | undefined, source: string, environment: string | undefined): "RETAIN" | "DESTROY" {
   if (raw === undefined) return environment === "dev" ? "DESTROY" : "RETAIN";
-  if (raw !== "RETAIN" && raw !== "DESTROY") throw new ConfigError(`INGEST_REMOVAL_POLICY must be RETAIN or DESTROY; got ${JSON.stringify(raw)}`);
+  if (raw !== "RETAIN" && raw !== "DESTROY") throw new ConfigError(`${source} must be RETAIN or DESTROY; got ${JSON.stringify(raw)}`);
   return raw;
 }
 
-function resolveProviderVersion(raw: string | undefined): string {
+function resolveProviderVersion(raw: string | undefined, source: string): string {
   if (raw === undefined) return DEFAULT_AWS_PROVIDER_VERSION;
   const constraint = /^\s*(=|!=|>=|<=|>|<|~>)?\s*\d+(\.\d+){0,2}(-[0-9A-Za-z.]+)?\s*$/;
   if (!raw.split(",").every((part) => constraint.test(part))) {
-    throw new ConfigError(`INGEST_AWS_PROVIDER_VERSION must be a Terraform version constraint such as ">= 5.100.0, < 7.0.0"; got ${JSON.stringify(raw)}`);
+    throw new ConfigError(`${source} must be a Terraform version constraint such as ">= 5.100.0, < 7.0.0"; got ${JSON.stringify(raw)}`);
   }
   return raw.trim();
 }
 
-function resolveEmulatorEndpoint(raw: string | undefined): string | undefined {
+function resolveEmulatorEndpoint(raw: string | undefined, source: string): string | undefined {
   if (raw === undefined) return undefined;
   if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(raw)) {
-    throw new ConfigError(`INGEST_EMULATOR_ENDPOINT must be an http(s) URL such as http://127.0.0.1:5000; got ${JSON.stringify(raw)}`);
+    throw new ConfigError(`${source} must be an http(s) URL such as http://127.0.0.1:5000; got ${JSON.stringify(raw)}`);
   }
   return raw;
 }

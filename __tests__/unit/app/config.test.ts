@@ -166,3 +166,18 @@ describe("environments", () => {
     expect(() => resolveEnvironments(env, ctx(context))).toThrow(message);
   });
 });
+
+describe("errors name the context key a value came from", () => {
+  const ctx = (c: Record<string, unknown>) => (k: string) => c[k];
+  const { resolveEnvironments } = require("../../../app/config");
+
+  it.each([
+    [{ removalPolicy: "KEEP" }, 'context removalPolicy must be RETAIN or DESTROY; got "KEEP"'],
+    [{ environments: { prod: { removalPolicy: "KEEP" } } }, 'context environments.prod.removalPolicy must be RETAIN or DESTROY; got "KEEP"'],
+    [{ environments: { prod: { awsProviderVersion: "latest" } } }, 'context environments.prod.awsProviderVersion must be a Terraform version constraint'],
+    [{ environments: { dev: { emulatorEndpoint: "localhost" } } }, 'context environments.dev.emulatorEndpoint must be an http(s) URL'],
+    [{ environments: { prod: { region: 5 } } }, "context environments.prod.region must be a string; got 5"],
+  ])("%j", (context, message) => {
+    expect(() => resolveEnvironments({}, ctx(context))).toThrow(message);
+  });
+});
