@@ -3,14 +3,15 @@ import * as path from "path";
 import { App, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { AppConfig, configureBackend, resolveEnvironments } from "./app/config";
-import { localEmulatorProviderConfig, ProducerAccessMode, RemovalPolicy, StreamingIngestPipeline } from "./modules";
+import { AppConfig, ConfigError, configureBackend, resolveEnvironments, withContextOverride } from "./app/config";
+import { restoreLockFiles, saveLockFiles } from "./app/lock-files";
+import { localEmulatorProviderConfig, ProducerAccessMode, RemovalPolicy, StreamingIngestPipeline, ValidationError } from "./modules";
 
 /** One environment's streaming-ingest stack, built from an `AppConfig` (see `resolveEnvironments`). */
 export class IngestStack extends TerraformStack {
   readonly pipeline: StreamingIngestPipeline;
 
-  constructor(scope: Construct, config: AppConfig) {
+  constructor(scope: Construct, readonly config: AppConfig) {
     super(scope, config.stackName);
     configureBackend(this, config.backend);
     new AwsProvider(this, "aws", {
@@ -35,7 +36,8 @@ export class IngestStack extends TerraformStack {
 
 /** Builds one stack per configured environment from the environment variables and cdktf context. */
 export function buildApp(app: App, env: NodeJS.ProcessEnv = process.env): IngestStack[] {
-  return resolveEnvironments(env, (key) => app.node.tryGetContext(key)).map((config) => new IngestStack(app, config));
+  const context = withContextOverride(env, (key) => app.node.tryGetContext(key));
+  return resolveEnvironments(env, context).map((config) => new IngestStack(app, config));
 }
 
 /** The context of cdktf.json, for runs without the cdktf CLI (which passes it in CDKTF_CONTEXT_JSON). */
@@ -48,11 +50,28 @@ function cdktfJsonContext(): Record<string, unknown> | undefined {
   return undefined;
 }
 
-/** Synthesizes the app into cdktf.out (the `cdktf.json` "app" runs this through scripts/app.js). */
-export function runApp(): void {
-  const app = new App({ context: cdktfJsonContext() });
-  buildApp(app);
-  app.synth();
+/**
+ * Synthesizes the app into cdktf.out (the `cdktf.json` "app" runs this through scripts/app.js),
+ * keeping each stack's `.terraform.lock.hcl` beside the local state (app/lock-files.ts). A bad
+ * setting ends the run with one line on stderr and exit code 1, before anything is written.
+ */
+export function runApp(env: NodeJS.ProcessEnv = process.env): void {
+  try {
+    const app = new App({ context: cdktfJsonContext() });
+    // Lock files are kept beside the local state: INGEST_STATE_DIR, else the project root.
+    const byKeepDir = new Map<string, string[]>();
+    for (const { config } of buildApp(app, env)) {
+      const dir = config.backend.kind === "local" && config.backend.directory !== undefined ? config.backend.directory : process.cwd();
+      byKeepDir.set(dir, [...(byKeepDir.get(dir) ?? []), config.stackName]);
+    }
+    byKeepDir.forEach((stacks, dir) => saveLockFiles(app.outdir, dir, stacks));
+    app.synth();
+    byKeepDir.forEach((stacks, dir) => restoreLockFiles(app.outdir, dir, stacks));
+  } catch (error) {
+    if (!(error instanceof ConfigError || error instanceof ValidationError)) throw error;
+    process.stderr.write(`Error: ${error.message}\n`);
+    process.exitCode = 1;
+  }
 }
 
 if (require.main === module) runApp();

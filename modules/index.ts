@@ -46,3 +46,4 @@ export * from "./core/duration";
 export * from "./core/size";
 export * from "./core/outputs";
 export * from "./core/arn";
+export * from "./core/state-backend";

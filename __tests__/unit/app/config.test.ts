@@ -5,19 +5,19 @@ import { newStack } from "../../helpers/synth";
 const backendOf = (env: Env) => resolveConfig(env).backend;
 
 function synthBackend(env: Env): any {
-  const { stack } = newStack();
+  const { stack } = newStack("streaming-ingest");
   configureBackend(stack as TerraformStack, backendOf(env));
   return JSON.parse(Testing.synth(stack)).terraform;
 }
 
 describe("configuration", () => {
-  it("defaults to us-east-1, the prefix 'ingest', project tags and a relative local state file", () => {
+  it("defaults to us-east-1, the prefix 'ingest', project tags and local state in the project root", () => {
     expect(resolveConfig({})).toEqual({
       stackName: "streaming-ingest",
       region: "us-east-1",
       namePrefix: "ingest",
       tags: { ManagedBy: "cdktf", Project: "streaming-ingest" },
-      backend: { kind: "local", path: "terraform.streaming-ingest.tfstate" },
+      backend: { kind: "local", directory: undefined },
       producer: { mode: "ACCESS_KEY", pgpKey: undefined },
       awsProviderVersion: ">= 5.100.0, < 7.0.0",
       removalPolicy: "RETAIN",
@@ -56,8 +56,8 @@ describe("configuration", () => {
 });
 
 describe("state backend selection", () => {
-  it("is local with a relative path by default (cdktf's default is absolute)", () => {
-    expect(synthBackend({}).backend).toEqual({ local: { path: "terraform.streaming-ingest.tfstate" } });
+  it("is local by default, in the project root as a path relative to the stack's folder (cdktf's default is absolute, inside cdktf.out)", () => {
+    expect(synthBackend({}).backend).toEqual({ local: { path: "../../../terraform.streaming-ingest.tfstate" } });
   });
 
   it("is a Terraform Cloud named workspace when TF_CLOUD_ORGANIZATION and TF_WORKSPACE are set", () => {
@@ -78,7 +78,7 @@ describe("state backend selection", () => {
     });
   });
 
-  it("locks with a DynamoDB table instead when TF_STATE_LOCK_TABLE is set", () => {
+  it("adds a DynamoDB lock table only when TF_STATE_LOCK_TABLE asks, beside the S3 lock file (Terraform's migration path)", () => {
     const tf = synthBackend({
       TF_STATE_BUCKET: "acme-state",
       TF_STATE_KEY: "ingest/prod.tfstate",
@@ -86,7 +86,7 @@ describe("state backend selection", () => {
       TF_STATE_LOCK_TABLE: "tf-locks",
     });
     expect(tf.backend).toEqual({
-      s3: { bucket: "acme-state", key: "ingest/prod.tfstate", region: "us-west-2", encrypt: true, dynamodb_table: "tf-locks" },
+      s3: { bucket: "acme-state", key: "ingest/prod.tfstate", region: "us-west-2", encrypt: true, dynamodb_table: "tf-locks", use_lockfile: true },
     });
   });
 
@@ -97,9 +97,13 @@ describe("state backend selection", () => {
       "Both a Terraform Cloud backend (TF_CLOUD_ORGANIZATION, TF_WORKSPACE) and an S3 backend (TF_STATE_BUCKET) are configured; unset one of them",
     ],
     ["an organization without a workspace", { TF_CLOUD_ORGANIZATION: "acme" }, "TF_CLOUD_ORGANIZATION is set but TF_WORKSPACE is not"],
-    ["a workspace without an organization", { TF_WORKSPACE: "w" }, "TF_WORKSPACE is set but TF_CLOUD_ORGANIZATION is not"],
+    ["a workspace without an organization", { TF_WORKSPACE: "w" }, 'TF_WORKSPACE="w" is set but TF_CLOUD_ORGANIZATION is not'],
+    ["a workspace prefix without an organization", { INGEST_TF_WORKSPACE_PREFIX: "ingest" }, 'INGEST_TF_WORKSPACE_PREFIX="ingest" is set but TF_CLOUD_ORGANIZATION is not'],
+    ["two ways to pick workspaces", { TF_CLOUD_ORGANIZATION: "acme", TF_WORKSPACE: "w", INGEST_TF_WORKSPACE_TAGS: "ingest" }, 'TF_WORKSPACE="w" and INGEST_TF_WORKSPACE_TAGS="ingest" both select workspaces; set one of them'],
+    ["a workspace prefix that is no workspace name", { TF_CLOUD_ORGANIZATION: "acme", INGEST_TF_WORKSPACE_PREFIX: "my ws" }, 'INGEST_TF_WORKSPACE_PREFIX must match [A-Za-z0-9_-]{1,80} (a workspace name); got "my ws"'],
+    ["a bad workspace tag", { TF_CLOUD_ORGANIZATION: "acme", INGEST_TF_WORKSPACE_TAGS: "Ingest App" }, 'INGEST_TF_WORKSPACE_TAGS must be comma-separated tags of [a-z0-9:_-]; got "Ingest App"'],
     ["S3 settings without a bucket", { TF_STATE_KEY: "k", TF_STATE_LOCK_TABLE: "t" }, "TF_STATE_KEY, TF_STATE_LOCK_TABLE are set but TF_STATE_BUCKET is not"],
-    ["a hostname without Terraform Cloud", { TF_CLOUD_HOSTNAME: "h" }, "TF_CLOUD_HOSTNAME is set but TF_CLOUD_ORGANIZATION and TF_WORKSPACE are not"],
+    ["a hostname without Terraform Cloud", { TF_CLOUD_HOSTNAME: "h" }, 'TF_CLOUD_HOSTNAME="h" is set but TF_CLOUD_ORGANIZATION is not'],
   ])("rejects %s, naming the variables", (_label, env, message) => {
     expect(() => resolveConfig(env)).toThrow(message);
   });
@@ -148,10 +152,32 @@ describe("environments", () => {
   });
 
   it.each([
-    ["one TF_WORKSPACE for two environments", { TF_WORKSPACE: "w", TF_CLOUD_ORGANIZATION: "o" }, { environments: { dev: {}, prod: {} } }, "TF_WORKSPACE names one Terraform Cloud workspace but 2 environments (dev, prod) are configured"],
-    ["a bad environment name", { INGEST_ENVIRONMENTS: "Prod!" }, {}, 'environment names must match [a-z][a-z0-9]{0,9}; got "Prod!"'],
-    ["environments that are not an object", {}, { environments: ["dev"] }, 'context "environments" must be an object'],
+    ["one TF_WORKSPACE for two environments", { TF_WORKSPACE: "w", TF_CLOUD_ORGANIZATION: "o" }, { environments: { dev: {}, prod: {} } }, 'TF_WORKSPACE="w" names one Terraform Cloud workspace but 2 environments (dev, prod) are configured; set INGEST_TF_WORKSPACE_PREFIX'],
+    ["a bad environment name", { INGEST_ENVIRONMENTS: "Prod!" }, {}, 'INGEST_ENVIRONMENTS="Prod!": environment names must match [a-z][a-z0-9]{0,9}; got "Prod!"'],
+    ["environments that are not an object", {}, { environments: ["dev"] }, 'context environments must be an object of environment name -> settings; got ["dev"]'],
+    ["an environment the context does not list (a typo)", { INGEST_ENVIRONMENTS: "dev,prdo" }, { environments: { dev: {}, prod: {} } }, 'INGEST_ENVIRONMENTS="dev,prdo" names "prdo", which is not an environment of context environments (dev, prod)'],
+    ["an environment named twice", { INGEST_ENVIRONMENTS: "dev,dev" }, { environments: { dev: {}, prod: {} } }, 'INGEST_ENVIRONMENTS="dev,dev" names dev twice; name each environment once'],
+    ["an environment named twice with no context list", { INGEST_ENVIRONMENTS: "qa, qa" }, {}, 'INGEST_ENVIRONMENTS="qa, qa" names qa twice'],
+    ["a bad prefix, named as typed (before the -dev suffix)", { INGEST_NAME_PREFIX: "Acme" }, { environments: { dev: {} } }, 'INGEST_NAME_PREFIX must match [a-z][a-z0-9-]{0,23}; got "Acme"'],
+    ["a bad prefix in an environment's entry, naming its context key", {}, { environments: { prod: { namePrefix: "Acme_Prod" } } }, 'context environments.prod.namePrefix must match [a-z][a-z0-9-]{0,23}; got "Acme_Prod"'],
+    ["a global context prefix too long once suffixed", {}, { namePrefix: "a-very-long-team-prefix", environments: { prod: {} } }, 'context namePrefix="a-very-long-team-prefix" is too long for environment prod: with the -prod suffix it has 28 characters, at most 24 (a prefix of at most 19)'],
+    ["a bad region in an environment's entry", {}, { environments: { prod: { region: "europe" } } }, 'context environments.prod.region must be an AWS region such as eu-west-1; got "europe"'],
   ])("rejects %s", (_label, env, context, message) => {
     expect(() => resolveEnvironments(env, ctx(context))).toThrow(message);
+  });
+});
+
+describe("errors name the context key a value came from", () => {
+  const ctx = (c: Record<string, unknown>) => (k: string) => c[k];
+  const { resolveEnvironments } = require("../../../app/config");
+
+  it.each([
+    [{ removalPolicy: "KEEP" }, 'context removalPolicy must be RETAIN or DESTROY; got "KEEP"'],
+    [{ environments: { prod: { removalPolicy: "KEEP" } } }, 'context environments.prod.removalPolicy must be RETAIN or DESTROY; got "KEEP"'],
+    [{ environments: { prod: { awsProviderVersion: "latest" } } }, 'context environments.prod.awsProviderVersion must be a Terraform version constraint'],
+    [{ environments: { dev: { emulatorEndpoint: "localhost" } } }, 'context environments.dev.emulatorEndpoint must be an http(s) URL'],
+    [{ environments: { prod: { region: 5 } } }, "context environments.prod.region must be a string; got 5"],
+  ])("%j", (context, message) => {
+    expect(() => resolveEnvironments({}, ctx(context))).toThrow(message);
   });
 });

@@ -49,7 +49,7 @@ describe("the app (main.ts)", () => {
     });
     expect(Object.keys(stacks)).toEqual(["streaming-ingest-dev", "streaming-ingest-prod"]);
     const [dev, prod] = [stacks["streaming-ingest-dev"], stacks["streaming-ingest-prod"]];
-    expect(dev.terraform.backend).toEqual({ local: { path: "terraform.streaming-ingest-dev.tfstate" } });
+    expect(dev.terraform.backend).toEqual({ local: { path: "../../../terraform.streaming-ingest-dev.tfstate" } });
     expect(prod.terraform.backend).toEqual({ s3: { bucket: "acme-state", key: "ingest/prod.tfstate", region: "eu-west-1", encrypt: true, use_lockfile: true } });
     expect(values(dev, "aws_kinesis_stream")[0].name).toBe("ingest-dev-events");
     expect(values(prod, "aws_kinesis_stream")[0].name).toBe("ingest-prod-events");
