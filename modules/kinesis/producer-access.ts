@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { IamAccessKey } from "@cdktf/provider-aws/lib/iam-access-key";
 import { IGrantable } from "../iam/policy-statement";
-import { Role, Trust } from "../iam/role";
+import { IAM_NAME, IAM_NAME_RULE, Role, Trust } from "../iam/role";
 import { User } from "../iam/user";
 import { IDataStream } from "./data-stream";
 import { Duration } from "../core/duration";
@@ -35,7 +35,7 @@ export interface ProducerAccessProps {
   readonly maxSessionDuration?: Duration;
   /** ACCESS_KEY: a base64 PGP public key or `keybase:user`; the secret is then output encrypted. @default none (plain, sensitive) */
   readonly pgpKey?: string;
-  /** Physical role or user name. @default a deterministic name from the construct path */
+  /** Physical role or user name, 1–64 characters of `[\w+=,.@-]` (IAM's rule). @default a deterministic name from the construct path */
   readonly identityName?: string;
   /** Emit Terraform outputs (role ARN and ExternalId, or key id and sensitive secret). @default true */
   readonly outputs?: boolean;
@@ -59,6 +59,7 @@ export class ProducerAccess extends Construct implements IGrantable {
     super(scope, id);
     this.mode = props.mode ?? ProducerAccessMode.ASSUME_ROLE;
     validateOneOf(this, "mode", this.mode, Object.values(ProducerAccessMode));
+    validatePattern(this, "identityName", props.identityName, IAM_NAME, IAM_NAME_RULE);
     const roleOnly = { trustedAccountId: props.trustedAccountId, externalId: props.externalId, maxSessionDuration: props.maxSessionDuration };
     if (this.mode === ProducerAccessMode.ASSUME_ROLE) {
       if (props.pgpKey !== undefined) {

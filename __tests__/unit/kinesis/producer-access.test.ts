@@ -5,7 +5,7 @@ const PARTNER = "444455556666";
 
 function build(props: Partial<ConstructorParameters<typeof ProducerAccess>[2]> = {}, encryption?: StreamEncryption) {
   const { stack } = newStack();
-  const stream = new DataStream(stack, "Stream", { streamName: "events", encryption, alarms: false });
+  const stream = new DataStream(stack, "Stream", { streamName: "events", encryption, alarms: false, outputs: false });
   const access = new ProducerAccess(stack, "Partner", { stream, ...props });
   return { stack, stream, access, json: synth(stack) };
 }
@@ -78,6 +78,9 @@ describe("ProducerAccess, ASSUME_ROLE mode (the default)", () => {
     ["a 1225-character externalId", { trustedAccountId: PARTNER, externalId: "x".repeat(1225) }, "externalId must be 2–1224 characters"],
     ["a session shorter than an hour", { ...roleProps, maxSessionDuration: Duration.minutes(1) }, "test/Partner: maxSessionDuration must be a whole number from 3600 to 43200 seconds; got 60 (1 minute)"],
     ["a PGP key in role mode", { ...roleProps, pgpKey: "keybase:partner" }, "pgpKey applies to ACCESS_KEY mode only; mode is ASSUME_ROLE"],
+    ["an identityName with a space", { ...roleProps, identityName: "bad name" }, 'test/Partner: identityName must be 1–64 characters of letters, digits and +=,.@_- (IAM name rules); got "bad name"'],
+    ["a 65-character identityName", { ...roleProps, identityName: "p".repeat(65) }, "test/Partner: identityName must be 1–64 characters of letters, digits and +=,.@_- (IAM name rules)"],
+    ["an access-key user's identityName with a slash", { mode: ProducerAccessMode.ACCESS_KEY, identityName: "team/partner" }, 'test/Partner: identityName must be 1–64 characters of letters, digits and +=,.@_- (IAM name rules); got "team/partner"'],
   ])("rejects %s", (_label, props, message) => {
     expect(() => build(props)).toThrow(message);
   });
