@@ -55,9 +55,12 @@ export const Trust = {
   service(service: string, conditions?: Conditions): RoleTrust {
     return { principals: { Service: [service] }, conditions };
   },
-  /** Another AWS account (its administrators decide who there may assume the role). */
-  account(accountId: string, conditions?: Conditions): RoleTrust {
-    return { principals: { AWS: [`arn:aws:iam::${accountId}:root`] }, conditions };
+  /**
+   * Another AWS account (its administrators decide who there may assume the role), in
+   * `partition` (give the stack's, `AwsEnvironment.of(scope).partition`, outside `aws`).
+   */
+  account(accountId: string, conditions?: Conditions, partition = "aws"): RoleTrust {
+    return { principals: { AWS: [`arn:${partition}:iam::${accountId}:root`] }, conditions };
   },
 };
 

@@ -4,6 +4,7 @@ import { IGrantable } from "../iam/policy-statement";
 import { IAM_NAME, IAM_NAME_RULE, Role, Trust } from "../iam/role";
 import { User } from "../iam/user";
 import { IDataStream } from "./data-stream";
+import { AwsEnvironment } from "../core/aws-environment";
 import { Duration } from "../core/duration";
 import { addOutput } from "../core/outputs";
 import { validateDuration, validateOneOf, validatePattern, ValidationError } from "../core/validation";
@@ -86,7 +87,7 @@ export class ProducerAccess extends Construct implements IGrantable {
       this.role = new Role(this, "Role", {
         roleName: props.identityName,
         description: `External producer: put records into one Kinesis stream (${this.node.path})`,
-        assumedBy: Trust.account(props.trustedAccountId!, { StringEquals: { "sts:ExternalId": props.externalId! } }),
+        assumedBy: Trust.account(props.trustedAccountId!, { StringEquals: { "sts:ExternalId": props.externalId! } }, AwsEnvironment.of(this).partition),
         maxSessionDuration: props.maxSessionDuration,
       });
       this.grantPrincipal = this.role.grantPrincipal;

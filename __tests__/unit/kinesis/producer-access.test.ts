@@ -1,5 +1,7 @@
 import { DataStream, Duration, EncryptionKey, ProducerAccess, ProducerAccessMode, StreamEncryption } from "../../../modules";
-import { newStack, onlyResource, policyOf, resourcesOf, synth } from "../../helpers/synth";
+import { TerraformStack } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { newStack, onlyResource, policyOf, resourcesOf, synth, testApp } from "../../helpers/synth";
 
 const PARTNER = "444455556666";
 
@@ -31,6 +33,15 @@ describe("ProducerAccess, ASSUME_ROLE mode (the default)", () => {
     });
     expect(role.name).toMatch(/^test-Partner-Role-[0-9a-f]{8}$/);
     expect(resourcesOf(json, "aws_iam_user")).toEqual({});
+  });
+
+  it("trusts the partner's account in the stack's partition", () => {
+    const stack = new TerraformStack(testApp(), "cn");
+    new AwsProvider(stack, "aws", { region: "cn-north-1" });
+    const stream = new DataStream(stack, "Stream", { streamName: "events", alarms: false, outputs: false });
+    new ProducerAccess(stack, "Partner", { stream, ...roleProps });
+    const trust = policyOf(onlyResource(synth(stack), "aws_iam_role"), "assume_role_policy");
+    expect(trust.Statement[0].Principal).toEqual({ AWS: [`arn:aws-cn:iam::${PARTNER}:root`] });
   });
 
   it("allows exactly PutRecord and PutRecords on the one stream", () => {
