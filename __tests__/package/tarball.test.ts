@@ -22,10 +22,10 @@ interface Packed {
   files: { path: string }[];
 }
 
-/** The environment without the outer npm run's package scope or a cdktf CLI's settings. */
+/** The environment without the outer npm run's package scope, a cdktf CLI's settings or this jest worker's id. */
 function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(npm_package_|npm_lifecycle_|npm_config_local_prefix$|CDKTF_)/.test(k)),
+    Object.entries(process.env).filter(([k]) => !/^(npm_package_|npm_lifecycle_|npm_config_local_prefix$|CDKTF_|JEST_WORKER_ID$)/.test(k)),
   );
 }
 
@@ -70,7 +70,9 @@ describe("the npm package", () => {
 
   it("packs the compiled library, its types and the prebuilt handlers, and nothing of the checkout", () => {
     const files = packed.files.map((f) => f.path);
-    expect(files).toEqual(expect.arrayContaining(["package.json", "README.md", "CHANGELOG.md", "dist/modules/index.js", "dist/modules/index.d.ts"]));
+    expect(files).toEqual(
+      expect.arrayContaining(["package.json", "README.md", "CHANGELOG.md", "dist/modules/index.js", "dist/modules/index.d.ts", "dist/modules/testing/index.js", "dist/modules/testing/index.d.ts"]),
+    );
     for (const name of HANDLERS) {
       expect(files.filter((f) => new RegExp(`^dist/lambda/${name}-[0-9a-f]{8}(\\.zip|/index\\.js)$`).test(f))).toHaveLength(2);
     }
@@ -129,6 +131,73 @@ describe("the npm package", () => {
       const compilerOptions = { strict: true, noEmit: true, skipLibCheck: true, target: "es2022", module: "node16", moduleResolution: "node16", types: [] };
       fs.writeFileSync(path.join(project, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["main.ts"] }));
       run(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.json"], project);
+    });
+
+    describe("its testing entry, cdktf-streaming-ingest/testing", () => {
+      /** Runs jest in the project with `config`; jest itself comes from this checkout, everything the tests require from the project. */
+      const jest = (config: object, ...files: string[]) =>
+        run(process.execPath, [require.resolve("jest/bin/jest"), "--ci", "--runInBand", "--json", "--config", JSON.stringify({ rootDir: project, testEnvironment: "node", ...config }), ...files], project);
+      const SETUP = { setupFilesAfterEnv: ["cdktf-streaming-ingest/testing"] };
+      const TYPESCRIPT = { transform: { "^.+\\.ts$": [require.resolve("@swc/jest"), { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } }] } };
+      const failureOf = (runJest: () => string) => {
+        try {
+          runJest();
+        } catch (e) {
+          return (e as Error).message;
+        }
+        throw new Error("expected jest to fail");
+      };
+
+      beforeAll(() => {
+        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+        const firstTest = /## Testing your stack[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+        expect(firstTest).toContain('from "cdktf-streaming-ingest/testing"');
+        fs.writeFileSync(path.join(project, "stack.test.ts"), firstTest!);
+        // What a user's negative assertion looks like, about a resource the stack has: it must fail.
+        fs.writeFileSync(
+          path.join(project, "negative.test.js"),
+          `const { TerraformStack, Testing } = require("cdktf");
+const { AwsProvider } = require("@cdktf/provider-aws/lib/provider");
+const { KinesisStream } = require("@cdktf/provider-aws/lib/kinesis-stream");
+const { DataStream } = require("cdktf-streaming-ingest");
+test("the stack has no stream (it has one)", () => {
+  const stack = new TerraformStack(Testing.app(), "ingest");
+  new AwsProvider(stack, "aws", { region: "eu-west-1" });
+  new DataStream(stack, "Events", { streamName: "events" });
+  expect(Testing.synth(stack)).not.toHaveResource(KinesisStream);
+});
+`,
+        );
+      });
+
+      it("is required from plain Node.js (no jest) and exports the helpers", () => {
+        const keys = run(process.execPath, ["-e", 'console.log(Object.keys(require("cdktf-streaming-ingest/testing")).sort().join(" "))'], project).trim();
+        expect(keys).toBe("assertGranted findResource grantedStatements isGranted matchersLoaded setupJest synthJson");
+      });
+
+      it("runs the README's first test in setupFilesAfterEnv: cdktf's matchers, findResource and assertGranted work", () => {
+        const results = JSON.parse(jest({ ...SETUP, ...TYPESCRIPT }, "stack.test.ts"));
+        expect([results.numPassedTests, results.numFailedTests]).toEqual([1, 0]);
+      });
+
+      it("type-checks the README's first test against the package's declarations, matchers included", () => {
+        const compilerOptions = {
+          strict: true, noEmit: true, skipLibCheck: true, target: "es2022", module: "node16", moduleResolution: "node16",
+          typeRoots: [path.join(ROOT, "node_modules", "@types")], types: ["jest"],
+        };
+        fs.writeFileSync(path.join(project, "tsconfig.test.json"), JSON.stringify({ compilerOptions, files: ["stack.test.ts"] }));
+        run(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.test.json"], project);
+      });
+
+      it("makes a negative assertion about a resource the stack has fail", () => {
+        expect(failureOf(() => jest(SETUP, "negative.test.js"))).toMatch(/Expected no aws_kinesis_stream with properties \{\} to be present in synthesized stack/);
+      });
+
+      it("listed in setupFiles (before jest defines expect), stops with an error saying where it belongs", () => {
+        expect(failureOf(() => jest({ setupFiles: ["cdktf-streaming-ingest/testing"] }, "negative.test.js"))).toContain(
+          'cdktf-streaming-ingest/testing: there is no global expect to add cdktf\'s matchers to. List "cdktf-streaming-ingest/testing" in jest\'s setupFilesAfterEnv',
+        );
+      });
     });
 
     it("synthesizes the pipeline's stream, table, API and delivery stream from a JavaScript app", () => {

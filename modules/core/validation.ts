@@ -4,7 +4,7 @@ import { Size } from "./size";
 import { ValidationError, ValidationScope } from "./validation-error";
 
 // Callers import the error the validators throw from here, with them.
-export { ValidationError } from "./validation-error";
+export { UNRESOLVED_VALUE, ValidationError } from "./validation-error";
 export type { ValidationScope } from "./validation-error";
 
 /**

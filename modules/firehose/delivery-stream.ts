@@ -9,6 +9,7 @@ import { Metric, MetricFactory, metricFactory, MetricOptions } from "../cloudwat
 import { IGrantable, IPrincipal, PolicyStatement } from "../iam/policy-statement";
 import { IRole, Role } from "../iam/role";
 import { uniqueName } from "../core/naming";
+import { addOutput } from "../core/outputs";
 import { isUnresolved, validatePattern, ValidationError } from "../core/validation";
 
 export enum DeliveryStreamEncryption {
@@ -35,6 +36,8 @@ export interface DeliveryStreamProps {
   readonly alarms?: boolean;
   /** @default none */
   readonly alarmActions?: string[];
+  /** Emit Terraform outputs `<id>_delivery_stream_name` and `<id>_delivery_stream_arn`. @default true (`StreamingIngestPipeline` turns them off) */
+  readonly outputs?: boolean;
 }
 
 /** Delivery stream names already taken, per source stream, to catch two default `<stream>-to-s3` names. */
@@ -144,6 +147,10 @@ export class DeliveryStream extends Construct implements IGrantable {
           actions: props.alarmActions,
         }),
       );
+    }
+    if (props.outputs ?? true) {
+      addOutput(this, "NameOutput", `${id}_delivery_stream_name`, { value: this.deliveryStreamName, description: "Firehose delivery stream name" });
+      addOutput(this, "ArnOutput", `${id}_delivery_stream_arn`, { value: this.deliveryStreamArn, description: "Firehose delivery stream ARN" });
     }
   }
 

@@ -13,7 +13,7 @@ import { OutputPrefixes, OutputPrefixProps } from "./output-prefixes";
 import { S3Backup, S3BackupProps } from "./s3-backup";
 
 export interface S3DestinationProps extends BufferingProps, OutputPrefixProps, DeliveryLoggingProps {
-  /** The bucket to deliver into. @default a `SecureBucket` created for this destination */
+  /** The bucket to deliver into. @default a `SecureBucket` created for this destination (no outputs of its own) */
   readonly bucket?: IBucket;
   /** @default GZIP (smaller objects; Athena and most readers take it as is) */
   readonly compression?: Compression;
@@ -55,7 +55,7 @@ export class S3Destination {
     const backup = p.s3Backup && new S3Backup(scope, p.s3Backup);
     const processor = p.processor && new LambdaProcessor(scope, p.processor);
 
-    const bucket = p.bucket ?? new SecureBucket(scope, "Bucket");
+    const bucket = p.bucket ?? new SecureBucket(scope, "Bucket", { outputs: false });
     const role =
       p.role ??
       new Role(scope, "DestinationRole", {

@@ -8,7 +8,11 @@ import { Duration } from "../core/duration";
 import { uniqueName } from "../core/naming";
 import { nameOfImportedArn } from "../core/arn";
 import { synthesized } from "../core/synthesized";
-import { isUnresolved, validateDuration, ValidationError } from "../core/validation";
+import { isUnresolved, validateDuration, validatePattern, ValidationError } from "../core/validation";
+
+/** IAM's rule for role and user names. */
+export const IAM_NAME = /^[\w+=,.@-]{1,64}$/;
+export const IAM_NAME_RULE = "1–64 characters of letters, digits and +=,.@_- (IAM name rules)";
 
 /** Who may assume a role: one trust statement. */
 export interface RoleTrust {
@@ -21,7 +25,7 @@ export interface RoleTrust {
 export interface RoleProps {
   /** Who may assume the role. */
   readonly assumedBy: RoleTrust;
-  /** Physical role name. @default a deterministic name derived from the construct path */
+  /** Physical role name, 1–64 characters of `[\w+=,.@-]`. @default a deterministic name derived from the construct path */
   readonly roleName?: string;
   /** @default none */
   readonly description?: string;
@@ -51,9 +55,12 @@ export const Trust = {
   service(service: string, conditions?: Conditions): RoleTrust {
     return { principals: { Service: [service] }, conditions };
   },
-  /** Another AWS account (its administrators decide who there may assume the role). */
-  account(accountId: string, conditions?: Conditions): RoleTrust {
-    return { principals: { AWS: [`arn:aws:iam::${accountId}:root`] }, conditions };
+  /**
+   * Another AWS account (its administrators decide who there may assume the role), in
+   * `partition` (give the stack's, `AwsEnvironment.of(scope).partition`, outside `aws`).
+   */
+  account(accountId: string, conditions?: Conditions, partition = "aws"): RoleTrust {
+    return { principals: { AWS: [`arn:${partition}:iam::${accountId}:root`] }, conditions };
   },
 };
 
@@ -113,6 +120,7 @@ export class Role extends PrincipalBase implements IRole {
 
   constructor(scope: Construct, id: string, props: RoleProps) {
     super(scope, id);
+    validatePattern(this, "roleName", props.roleName, IAM_NAME, IAM_NAME_RULE);
     const maxSessionSeconds = validateDuration(this, "maxSessionDuration", props.maxSessionDuration, "seconds", { min: 3600, max: 43200 });
     const trust = {
       Version: "2012-10-17",

@@ -3,9 +3,11 @@ import { IamUser } from "@cdktf/provider-aws/lib/iam-user";
 import { IamUserPolicy } from "@cdktf/provider-aws/lib/iam-user-policy";
 import { PrincipalBase } from "./principal-base";
 import { uniqueName } from "../core/naming";
+import { validatePattern } from "../core/validation";
+import { IAM_NAME, IAM_NAME_RULE } from "./role";
 
 export interface UserProps {
-  /** Physical user name. @default a deterministic name derived from the construct path */
+  /** Physical user name, 1–64 characters of `[\w+=,.@-]`. @default a deterministic name derived from the construct path */
   readonly userName?: string;
   /** IAM path, to group machine users. @default "/" */
   readonly path?: string;
@@ -19,6 +21,7 @@ export class User extends PrincipalBase {
 
   constructor(scope: Construct, id: string, props: UserProps = {}) {
     super(scope, id);
+    validatePattern(this, "userName", props.userName, IAM_NAME, IAM_NAME_RULE);
     this.resource = new IamUser(this, "Resource", {
       name: props.userName ?? uniqueName(this, 64, /[^A-Za-z0-9_+=,.@-]/g),
       path: props.path,

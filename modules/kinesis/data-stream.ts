@@ -8,7 +8,8 @@ import { Duration } from "../core/duration";
 import { Size } from "../core/size";
 import { nameOfImportedArn } from "../core/arn";
 import { uniqueName } from "../core/naming";
-import { isUnresolved, validateDuration, validateOneOf, validatePattern, ValidationError } from "../core/validation";
+import { addOutput } from "../core/outputs";
+import { isUnresolved, validateDuration, validateOneOf, validatePattern, validateRange, ValidationError } from "../core/validation";
 
 /** How the stream's capacity is managed. */
 export enum StreamMode {
@@ -57,12 +58,14 @@ export interface DataStreamProps {
   readonly alarms?: boolean;
   /** Actions (SNS topic ARNs) for the alarms' ALARM and OK states. @default none */
   readonly alarmActions?: string[];
+  /** Emit Terraform outputs `<id>_stream_name` and `<id>_stream_arn`. @default true (`StreamingIngestPipeline` turns them off and emits its own) */
+  readonly outputs?: boolean;
 }
 
 export interface ShardEstimateInput {
   /** Records written per second at peak. */
   readonly recordsPerSecond: number;
-  /** Average record size. @default 1 KiB (the partner guide's figure) */
+  /** Average record size, 1 byte to 1 MiB (the largest record a stream takes). @default 1 KiB (the partner guide's figure) */
   readonly averageRecordSize?: Size;
   /** Standard (shared-throughput) consumers reading every record. @default 1 */
   readonly consumers?: number;
@@ -76,11 +79,20 @@ export interface ShardEstimate {
 
 /** Per-shard service limits (Kinesis Data Streams quotas). */
 export const SHARD_LIMITS = {
+  /** The largest record (data and partition key) of a stream whose maximum record size is the default, as here. */
+  recordBytes: 1024 * 1024,
   recordsInPerSecond: 1000,
   bytesInPerSecond: 1024 * 1024,
   /** Shared by all standard consumers of the shard. */
   bytesOutPerSecond: 2 * 1024 * 1024,
 } as const;
+
+/** What to do about sustained write throttling, by capacity mode: only a provisioned stream has shards to add. */
+const WRITE_THROTTLE_HINT: Record<StreamMode, string> = {
+  [StreamMode.PROVISIONED]: "Over 1% of writes throttled for 15 minutes: add shards or switch to on-demand.",
+  [StreamMode.ON_DEMAND]:
+    "Over 1% of writes throttled for 15 minutes: traffic more than doubled its previous peak within 15 minutes (on-demand capacity catches up), or one partition key is hot (1 MiB/s per shard): spread the partition keys.",
+};
 
 const KINESIS_READ_ACTIONS = [
   "kinesis:DescribeStream",
@@ -198,18 +210,14 @@ export class DataStream extends DataStreamBase {
    * each against its per-shard limit.
    */
   static estimateShards(input: ShardEstimateInput): ShardEstimate {
+    const where = "DataStream.estimateShards";
     const size = (input.averageRecordSize ?? Size.kibibytes(1)).toBytes();
     const consumers = input.consumers ?? 1;
-    const check = (prop: string, value: number, min: number, integer: boolean) => {
-      if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-        throw new Error(
-          `DataStream.estimateShards: ${prop} must be ${integer ? "a whole number" : "a number"} ≥ ${min}; got ${value}`,
-        );
-      }
-    };
-    check("recordsPerSecond", input.recordsPerSecond, 0, false);
-    check("averageRecordSize", size, 1, false);
-    check("consumers", consumers, 1, true);
+    validateRange(where, "recordsPerSecond", input.recordsPerSecond, { min: 0, integer: false });
+    if (!(size >= 1 && size <= SHARD_LIMITS.recordBytes)) {
+      throw new ValidationError(where, `averageRecordSize must be from 1 byte to 1 MiB (${SHARD_LIMITS.recordBytes} bytes, the largest record Kinesis accepts); got ${size} bytes`);
+    }
+    validateRange(where, "consumers", consumers, { min: 1 });
     const needs: Array<[ShardEstimate["limitedBy"], number]> = [
       ["records-in", Math.ceil(input.recordsPerSecond / SHARD_LIMITS.recordsInPerSecond)],
       ["bytes-in", Math.ceil((input.recordsPerSecond * size) / SHARD_LIMITS.bytesInPerSecond)],
@@ -278,10 +286,14 @@ export class DataStream extends DataStreamBase {
     // The literal name keeps alarm dimensions readable; a generated one is known at synth too.
     this.streamName = props.streamName ?? this.resource.name;
 
-    if (props.alarms ?? true) this.createDefaultAlarms(props.alarmActions);
+    if (props.alarms ?? true) this.createDefaultAlarms(mode, props.alarmActions);
+    if (props.outputs ?? true) {
+      addOutput(this, "NameOutput", `${id}_stream_name`, { value: this.streamName, description: "Kinesis data stream name" });
+      addOutput(this, "ArnOutput", `${id}_stream_arn`, { value: this.streamArn, description: "Kinesis data stream ARN" });
+    }
   }
 
-  private createDefaultAlarms(actions?: string[]): void {
+  private createDefaultAlarms(mode: StreamMode, actions?: string[]): void {
     const name = (suffix: string) => `${isUnresolved(this.streamName) ? uniqueName(this, 200) : this.streamName}-${suffix}`;
 
     this.alarms.push(
@@ -301,7 +313,7 @@ export class DataStream extends DataStreamBase {
         threshold: 0.01,
         comparisonOperator: "GreaterThanThreshold",
         evaluationPeriods: 3,
-        alarmDescription: "Over 1% of writes throttled for 15 minutes: add shards or switch to on-demand.",
+        alarmDescription: WRITE_THROTTLE_HINT[mode],
         actions,
       }),
       this.metricReadProvisionedThroughputExceeded().createAlarm(this, "ReadThrottleAlarm", {

@@ -1,9 +1,10 @@
 import { Construct } from "constructs";
 import { IamAccessKey } from "@cdktf/provider-aws/lib/iam-access-key";
 import { IGrantable } from "../iam/policy-statement";
-import { Role, Trust } from "../iam/role";
+import { IAM_NAME, IAM_NAME_RULE, Role, Trust } from "../iam/role";
 import { User } from "../iam/user";
 import { IDataStream } from "./data-stream";
+import { AwsEnvironment } from "../core/aws-environment";
 import { Duration } from "../core/duration";
 import { addOutput } from "../core/outputs";
 import { validateDuration, validateOneOf, validatePattern, ValidationError } from "../core/validation";
@@ -35,7 +36,7 @@ export interface ProducerAccessProps {
   readonly maxSessionDuration?: Duration;
   /** ACCESS_KEY: a base64 PGP public key or `keybase:user`; the secret is then output encrypted. @default none (plain, sensitive) */
   readonly pgpKey?: string;
-  /** Physical role or user name. @default a deterministic name from the construct path */
+  /** Physical role or user name, 1–64 characters of `[\w+=,.@-]` (IAM's rule). @default a deterministic name from the construct path */
   readonly identityName?: string;
   /** Emit Terraform outputs (role ARN and ExternalId, or key id and sensitive secret). @default true */
   readonly outputs?: boolean;
@@ -59,6 +60,7 @@ export class ProducerAccess extends Construct implements IGrantable {
     super(scope, id);
     this.mode = props.mode ?? ProducerAccessMode.ASSUME_ROLE;
     validateOneOf(this, "mode", this.mode, Object.values(ProducerAccessMode));
+    validatePattern(this, "identityName", props.identityName, IAM_NAME, IAM_NAME_RULE);
     const roleOnly = { trustedAccountId: props.trustedAccountId, externalId: props.externalId, maxSessionDuration: props.maxSessionDuration };
     if (this.mode === ProducerAccessMode.ASSUME_ROLE) {
       if (props.pgpKey !== undefined) {
@@ -85,7 +87,7 @@ export class ProducerAccess extends Construct implements IGrantable {
       this.role = new Role(this, "Role", {
         roleName: props.identityName,
         description: `External producer: put records into one Kinesis stream (${this.node.path})`,
-        assumedBy: Trust.account(props.trustedAccountId!, { StringEquals: { "sts:ExternalId": props.externalId! } }),
+        assumedBy: Trust.account(props.trustedAccountId!, { StringEquals: { "sts:ExternalId": props.externalId! } }, AwsEnvironment.of(this).partition),
         maxSessionDuration: props.maxSessionDuration,
       });
       this.grantPrincipal = this.role.grantPrincipal;

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { IDataStream } from "../kinesis/data-stream";
-import { IEventTable } from "../dynamodb/event-table";
+import { IEventTable, KeyAttribute } from "../dynamodb/event-table";
 import { IEncryptionKey } from "../kms/encryption-key";
 import { IQueue, Queue } from "../sqs/queue";
 import { Metric, MetricOptions } from "../cloudwatch/metric";
@@ -18,7 +18,7 @@ export interface StreamConsumerProps
   extends Omit<KinesisEventSourceProps, "startingPosition" | "maxBatchingWindow" | "bisectBatchOnError" | "retryAttempts" | "maxRecordAge" | "reportBatchItemFailures" | "onFailure"> {
   /** The stream to consume. */
   readonly stream: IDataStream;
-  /** The table the records are written to; its partition (and sort) key must be string attributes of every record. */
+  /** The table the records are written to; with the bundled handler its partition (and sort) key must be of type "S" (string attributes of every record). */
   readonly table: IEventTable;
   /**
    * Your own handler: an absolute path to the entry file exporting `handler`. It gets the same
@@ -69,6 +69,22 @@ export class StreamConsumer extends Construct {
   readonly failureQueueUrl: string;
   readonly alarms: CloudwatchMetricAlarm[] = [];
 
+  /**
+   * Throws unless the table's keys are strings: the bundled handler reads them from each record
+   * as non-empty JSON strings (records.ts \`keyValue\`) and parks any other record as poison, so an
+   * "N" or "B" key would park every record. The pipeline calls it before creating its table.
+   */
+  static validateKeyTypes(scope: Construct, table: Pick<IEventTable, "sortKey"> & { readonly partitionKey?: KeyAttribute }): void {
+    for (const [prop, key] of [["partitionKey", table.partitionKey], ["sortKey", table.sortKey]] as const) {
+      if (key && (key.type ?? "S") !== "S") {
+        throw new ValidationError(
+          scope,
+          `table.${prop}.type must be "S" for the bundled consumer (it writes each record's ${key.name} as a string; give entry for another handler); got ${JSON.stringify(key.type)} for ${JSON.stringify(key.name)}`,
+        );
+      }
+    }
+  }
+
   constructor(scope: Construct, id: string, props: StreamConsumerProps) {
     super(scope, id);
     const {
@@ -83,6 +99,7 @@ export class StreamConsumer extends Construct {
     // Every prop (the function's here, the mapping's by KinesisEventSource) is checked before the
     // first resource, the failure queue, is created.
     NodejsFunction.validateProps(this, functionSettings ?? {}, "function.");
+    if (entry === undefined) StreamConsumer.validateKeyTypes(this, table);
     this.eventSource = new KinesisEventSource(stream, {
       startingPosition: StartingPosition.TRIM_HORIZON,
       batchSize: 100,

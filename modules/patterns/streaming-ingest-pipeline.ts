@@ -25,8 +25,8 @@ export interface ArchiveProps {
 export interface StreamingIngestPipelineProps {
   /** Prefix of every physical name, `[a-z][a-z0-9-]{0,23}`. */
   readonly namePrefix: string;
-  /** Settings of the data stream it creates. @default `<prefix>-events`, provisioned, 1 shard, AWS-managed KMS */
-  readonly stream?: DataStreamProps;
+  /** Settings of the data stream it creates (its outputs are the pipeline's). @default `<prefix>-events`, provisioned, 1 shard, AWS-managed KMS */
+  readonly stream?: Omit<DataStreamProps, "outputs">;
   /** Use an existing stream instead (`DataStream.fromStreamArn`). */
   readonly existingStream?: IDataStream;
   /** Settings of the table it creates. @default `<prefix>-events`, on demand, eventId */
@@ -76,11 +76,13 @@ export class StreamingIngestPipeline extends Construct {
     if (archives.length === 0) throw new ValidationError(this, "archives must hold at least one archive; got none");
     const names = archives.map((a) => a.name ?? "");
     if (new Set(names).size !== names.length) throw new ValidationError(this, `archives need distinct names; got ${JSON.stringify(names)}`);
+    // The consumer checks this too, but only after the table exists: check before any resource.
+    if (props.consumer?.entry === undefined) StreamConsumer.validateKeyTypes(this, props.existingTable ?? props.table ?? {});
     const prefix = props.namePrefix;
     const alarmActions = props.alarmActions;
 
     this.stream =
-      props.existingStream ?? new DataStream(this, "Stream", { streamName: `${prefix}-events`, alarmActions, ...props.stream });
+      props.existingStream ?? new DataStream(this, "Stream", { streamName: `${prefix}-events`, alarmActions, ...props.stream, outputs: false });
     this.table = props.existingTable ?? new EventTable(this, "Table", { tableName: `${prefix}-events`, alarmActions, ...props.table });
     this.consumer = new StreamConsumer(this, "Consumer", {
       failureQueueName: props.consumer?.failureQueue ? undefined : `${prefix}-consumer-failures`,
@@ -102,9 +104,9 @@ export class StreamingIngestPipeline extends Construct {
     if (props.archiveBucket) {
       this.archiveBucket = props.archiveBucket;
     } else {
-      const accessLogs = new SecureBucket(this, "AccessLogs", { bucketPrefix: `${prefix}-access-logs`, accessLogTarget: true });
+      const accessLogs = new SecureBucket(this, "AccessLogs", { bucketPrefix: `${prefix}-access-logs`, accessLogTarget: true, outputs: false });
       const archiveKey = new EncryptionKey(this, "ArchiveKey", { description: `Encrypts the ${prefix} archive bucket` });
-      this.archiveBucket = new SecureBucket(this, "Archive", { bucketPrefix: `${prefix}-archive`, accessLogsBucket: accessLogs, encryptionKey: archiveKey });
+      this.archiveBucket = new SecureBucket(this, "Archive", { bucketPrefix: `${prefix}-archive`, accessLogsBucket: accessLogs, encryptionKey: archiveKey, outputs: false });
     }
     this.archives = archives.map(
       (archive, i) =>
@@ -112,6 +114,7 @@ export class StreamingIngestPipeline extends Construct {
           source: this.stream,
           deliveryStreamName: archive.name ? `${this.stream.streamName}-to-s3-${archive.name}` : undefined,
           alarmActions,
+          outputs: false,
           destinations: [
             new S3Destination({
               bucket: this.archiveBucket,

@@ -1,5 +1,5 @@
 import { ITerraformDependable } from "cdktf";
-import { Construct } from "constructs";
+import { Construct, IConstruct } from "constructs";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
@@ -11,7 +11,8 @@ import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucke
 import { AwsEnvironment } from "../core/aws-environment";
 import { IEncryptionKey } from "../kms/encryption-key";
 import { Duration } from "../core/duration";
-import { validateDuration, validatePattern, ValidationError } from "../core/validation";
+import { isUnresolved, validateDuration, validatePattern, ValidationError, ValidationScope } from "../core/validation";
+import { addOutput } from "../core/outputs";
 import { skipCheckov } from "../core/checkov";
 
 /** A bucket something can be granted access to or deliver into: created here, or existing. */
@@ -43,6 +44,30 @@ export interface SecureBucketProps {
   readonly noncurrentVersionExpiration?: Duration;
   /** Let `terraform destroy` delete a non-empty bucket. @default false */
   readonly forceDestroy?: boolean;
+  /** Emit Terraform outputs `<id>_bucket_name` and `<id>_bucket_arn`. @default true (`StreamingIngestPipeline` and `S3Destination` turn them off) */
+  readonly outputs?: boolean;
+}
+
+export interface BucketImportOptions {
+  /** The bucket's default-encryption key, when it is a customer key, so grants include it. @default none */
+  readonly encryptionKey?: IEncryptionKey;
+}
+
+/** S3's bucket naming rules (general purpose buckets), in the words a message prints. */
+const BUCKET_NAME_RULE =
+  "3–63 characters of [a-z0-9.-], starting and ending with a letter or digit, no \"..\", not an IP address, " +
+  "not starting with xn--, sthree- or amzn-s3-demo-, not ending with -s3alias, --ol-s3, .mrap, --x-s3 or --table-s3";
+
+/** Throws unless `value` (when set and resolved) follows S3's bucket naming rules. */
+function validateBucketName(scope: ValidationScope, prop: string, value: string | undefined): void {
+  if (value === undefined || isUnresolved(value)) return;
+  const valid =
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value) &&
+    !value.includes("..") &&
+    !/^\d{1,3}(\.\d{1,3}){3}$/.test(value) &&
+    !/^(xn--|sthree-|amzn-s3-demo-)/.test(value) &&
+    !/(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$/.test(value);
+  if (!valid) throw new ValidationError(scope, `${prop} must follow S3 bucket naming rules (${BUCKET_NAME_RULE}); got ${JSON.stringify(value)}`);
 }
 
 /**
@@ -52,9 +77,27 @@ export interface SecureBucketProps {
  * optional server access logging.
  */
 export class SecureBucket extends Construct implements IBucket {
-  /** A bucket that exists already. */
-  static fromBucketName(bucketName: string, options: { partition?: string; encryptionKey?: IEncryptionKey } = {}): IBucket {
-    return { bucketName, bucketArn: `arn:${options.partition ?? "aws"}:s3:::${bucketName}`, encryptionKey: options.encryptionKey };
+  /**
+   * A bucket that exists already, its ARN in the partition of `scope`'s stack (`aws-cn` for a
+   * provider in `cn-north-1`, …). The name is checked against S3's naming rules.
+   */
+  static fromBucketName(scope: IConstruct, bucketName: string, options?: BucketImportOptions): IBucket;
+  /**
+   * @deprecated give a scope first, so the ARN takes the stack's partition: this form builds an
+   * `arn:aws:` ARN unless `options.partition` says otherwise.
+   */
+  static fromBucketName(bucketName: string, options?: BucketImportOptions & { partition?: string }): IBucket;
+  static fromBucketName(
+    scopeOrName: IConstruct | string,
+    nameOrOptions?: string | (BucketImportOptions & { partition?: string }),
+    importOptions?: BucketImportOptions,
+  ): IBucket {
+    const scoped = typeof scopeOrName !== "string";
+    const bucketName = (scoped ? nameOrOptions : scopeOrName) as string;
+    const options = (scoped ? importOptions : nameOrOptions) as (BucketImportOptions & { partition?: string }) | undefined;
+    validateBucketName("SecureBucket.fromBucketName", "bucketName", bucketName);
+    const partition = scoped ? AwsEnvironment.of(scopeOrName).partition : (options?.partition ?? "aws");
+    return { bucketName, bucketArn: `arn:${partition}:s3:::${bucketName}`, encryptionKey: options?.encryptionKey };
   }
 
   readonly resource: S3Bucket;
@@ -66,7 +109,7 @@ export class SecureBucket extends Construct implements IBucket {
 
   constructor(scope: Construct, id: string, props: SecureBucketProps = {}) {
     super(scope, id);
-    validatePattern(this, "bucketName", props.bucketName, /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "3–63 characters of [a-z0-9.-], starting and ending with a letter or digit");
+    validateBucketName(this, "bucketName", props.bucketName);
     validatePattern(this, "bucketPrefix", props.bucketPrefix, /^[a-z0-9][a-z0-9.-]{0,36}$/, "1–37 characters of [a-z0-9.-]");
     if (props.bucketName && props.bucketPrefix) throw new ValidationError(this, "bucketName and bucketPrefix are exclusive; give one");
     const expirationDays = validateDuration(this, "expiration", props.expiration, "days", { min: 1, max: 36500 }) ?? (props.accessLogTarget ? 365 : undefined);
@@ -162,6 +205,10 @@ export class SecureBucket extends Construct implements IBucket {
         // S3 refuses a logging target whose policy does not yet let the logging service write.
         dependsOn: props.accessLogsBucket.policy ? [props.accessLogsBucket.policy] : undefined,
       });
+    }
+    if (props.outputs ?? true) {
+      addOutput(this, "NameOutput", `${id}_bucket_name`, { value: this.bucketName, description: "S3 bucket name" });
+      addOutput(this, "ArnOutput", `${id}_bucket_arn`, { value: this.bucketArn, description: "S3 bucket ARN" });
     }
   }
 }

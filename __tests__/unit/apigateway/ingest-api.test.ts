@@ -5,9 +5,9 @@ import { build as buildWithRoutes, ordersRoute } from "./kinesis-route-fixture";
 
 function build(props: Partial<ConstructorParameters<typeof IngestApi>[2]> = {}, opts: { streamEncryption?: StreamEncryption; extraStream?: boolean } = {}) {
   const { stack } = newStack();
-  const stream = new DataStream(stack, "Stream", { streamName: "events", encryption: opts.streamEncryption, alarms: false });
+  const stream = new DataStream(stack, "Stream", { streamName: "events", encryption: opts.streamEncryption, alarms: false, outputs: false });
   const streams = [stream];
-  if (opts.extraStream) streams.push(new DataStream(stack, "Other", { streamName: "audit", alarms: false }));
+  if (opts.extraStream) streams.push(new DataStream(stack, "Other", { streamName: "audit", alarms: false, outputs: false }));
   const api = new IngestApi(stack, "Api", {
     streams,
     apiName: "ingest",
@@ -242,7 +242,7 @@ describe("IngestApi authorizer, stage and deployment", () => {
     expect(json.output!.Api_api_keys.value).toEqual({ "partner-a": expect.stringMatching(/^\$\{aws_api_gateway_api_key\.[\w-]+\.value\}$/) });
     expect(build({ outputs: false, usagePlan: { apiKeyNames: ["partner-a"] } }).json.output).toBeUndefined();
     const { stack } = newStack();
-    new IngestApi(stack, "Ingest Api", { streams: [new DataStream(stack, "Stream", { streamName: "events", alarms: false })] });
+    new IngestApi(stack, "Ingest Api", { streams: [new DataStream(stack, "Stream", { streamName: "events", alarms: false, outputs: false })] });
     expect(Object.keys(synth(stack).output!).sort()).toEqual(["Ingest_Api_credentials_secret_arn", "Ingest_Api_url"]);
   });
 

@@ -149,10 +149,21 @@ describe("DeliveryStream: the AWS CDK README's examples, in CDKTF", () => {
 describe("DeliveryStream with a Kinesis source", () => {
   function fromStream(encryption?: StreamEncryption) {
     const { stack } = newStack();
-    const stream = new DataStream(stack, "Stream", { streamName: "events", encryption, alarms: false });
+    const stream = new DataStream(stack, "Stream", { streamName: "events", encryption, alarms: false, outputs: false });
     new DeliveryStream(stack, "ToS3", { source: stream, destinations: [new S3Destination()] });
     return synth(stack);
   }
+
+  it("emits its name and ARN by default (not those of the bucket it creates), none with outputs: false", () => {
+    const output = fromStream().output!;
+    expect(Object.keys(output).sort()).toEqual(["ToS3_delivery_stream_arn", "ToS3_delivery_stream_name"]);
+    expect(output.ToS3_delivery_stream_name.value).toBe("events-to-s3");
+    expect(output.ToS3_delivery_stream_arn.value).toMatch(/^\$\{aws_kinesis_firehose_delivery_stream\.ToS3_\w+\.arn\}$/);
+    const { stack } = newStack();
+    const source = new DataStream(stack, "Stream", { streamName: "events", alarms: false, outputs: false });
+    new DeliveryStream(stack, "ToS3", { source, outputs: false, destinations: [new S3Destination()] });
+    expect(synth(stack).output).toBeUndefined();
+  });
 
   it("is named <stream>-to-s3 and reads the stream through its own role", () => {
     const json = fromStream();
@@ -441,7 +452,7 @@ describe("SecureBucket", () => {
   });
 
   it.each([
-    ["an upper-case name", { bucketName: "MyBucket" }, 'bucketName must be 3–63 characters of [a-z0-9.-], starting and ending with a letter or digit; got "MyBucket"'],
+    ["an upper-case name", { bucketName: "MyBucket" }, 'bucketName must follow S3 bucket naming rules (3–63 characters of [a-z0-9.-], starting and ending with a letter or digit, no ".."'],
     ["a name and a prefix", { bucketName: "abc", bucketPrefix: "abc" }, "bucketName and bucketPrefix are exclusive"],
     ["a KMS key on a log target", { accessLogTarget: true, encryptionKey: { keyArn: "k" } }, "encryptionKey cannot be used with accessLogTarget"],
     ["a log prefix without a log bucket", { accessLogsPrefix: "x/" }, "accessLogsPrefix needs accessLogsBucket"],

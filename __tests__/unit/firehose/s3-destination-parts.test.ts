@@ -67,6 +67,24 @@ describe("OutputPrefixes", () => {
     const { stack } = newStack();
     expect(new OutputPrefixes(stack, { errorOutputPrefix: "errors/" }).errorOutputPrefix).toBe("errors/");
   });
+
+  it("accepts every expression Firehose evaluates", () => {
+    const { stack } = newStack();
+    const data = "e/!{timestamp:yyyy'-'MM}/!{firehose:random-string}/!{partitionKeyFromQuery:customer}/!{partitionKeyFromLambda:region}/";
+    expect(new OutputPrefixes(stack, { dataOutputPrefix: data, errorOutputPrefix: "err/!{firehose:error-output-type}/!{timestamp:yyyy}/" }).dataOutputPrefix).toBe(data);
+  });
+
+  it.each([
+    ["a misspelt namespace", { dataOutputPrefix: "e/!{timstamp:yyyy}/", errorOutputPrefix: "err/!{firehose:error-output-type}/" }, "dataOutputPrefix", "!{timstamp:yyyy}"],
+    ["a timestamp without a format", { dataOutputPrefix: "e/!{timestamp}/", errorOutputPrefix: "err/!{firehose:error-output-type}/" }, "dataOutputPrefix", "!{timestamp}"],
+    ["an unknown firehose value", { dataOutputPrefix: "e/", errorOutputPrefix: "err/!{firehose:error-output-type}/!{firehose:random}/" }, "errorOutputPrefix", "!{firehose:random}"],
+  ])("refuses %s, naming the property, the expression and the ones allowed", (_label, props, prop, expression) => {
+    const { stack } = newStack();
+    const value = props[prop as keyof typeof props];
+    expect(() => new OutputPrefixes(stack, props)).toThrow(
+      `test: destination.${prop} uses the unknown expression ${expression}; Firehose evaluates !{timestamp:<format>}, !{firehose:error-output-type}, !{firehose:random-string}, !{partitionKeyFromQuery:<key>}, !{partitionKeyFromLambda:<key>}; got ${JSON.stringify(value)}`,
+    );
+  });
 });
 
 describe("LambdaProcessor", () => {

@@ -1,5 +1,5 @@
 import { TerraformVariable } from "cdktf";
-import { DataStream, Duration, Role, Trust } from "../../../modules";
+import { DataStream, Duration, Role, Trust, User } from "../../../modules";
 import { newStack, onlyResource, policyOf, resourcesOf, synth } from "../../helpers/synth";
 
 describe("Role", () => {
@@ -10,6 +10,14 @@ describe("Role", () => {
     expect(() => new Role(newStack().stack, "Role", { assumedBy: Trust.service("x"), maxSessionDuration: Duration.minutes(30) })).toThrow(
       "test/Role: maxSessionDuration must be a whole number from 3600 to 43200 seconds; got 1800 (30 minutes)",
     );
+  });
+
+  it("refuses a role name IAM would refuse, naming the rule; a user name likewise", () => {
+    expect(() => new Role(newStack().stack, "Role", { assumedBy: Trust.service("x"), roleName: "bad name" })).toThrow(
+      'test/Role: roleName must be 1–64 characters of letters, digits and +=,.@_- (IAM name rules); got "bad name"',
+    );
+    expect(() => new User(newStack().stack, "User", { userName: "u".repeat(65) })).toThrow("test/User: userName must be 1–64 characters");
+    expect(() => new Role(newStack().stack, "Ok", { assumedBy: Trust.service("x"), roleName: "partner+writer=1,a.b@c_d-e" })).not.toThrow();
   });
 
   it("creates its inline policy only with the first grant", () => {

@@ -56,6 +56,35 @@ describe("DataStream defaults", () => {
   });
 });
 
+describe("DataStream alarm texts and outputs", () => {
+  const writeThrottleText = (streamMode: StreamMode) => {
+    const { stack } = newStack();
+    new DataStream(stack, "Stream", { streamName: "events", streamMode });
+    const alarms = Object.values(resourcesOf(synth(stack), "aws_cloudwatch_metric_alarm"));
+    return alarms.find((a) => a.alarm_name === "events-write-throughput-exceeded")!.alarm_description as string;
+  };
+
+  it("tells a provisioned stream's owner to add shards when writes are throttled", () => {
+    expect(writeThrottleText(StreamMode.PROVISIONED)).toBe("Over 1% of writes throttled for 15 minutes: add shards or switch to on-demand.");
+  });
+
+  it("tells an on-demand stream's owner what throttles it, without shards to add", () => {
+    const text = writeThrottleText(StreamMode.ON_DEMAND);
+    expect(text).not.toMatch(/add shards|on-demand\.$/);
+    expect(text).toMatch(/doubled its previous peak.*partition key is hot/);
+  });
+
+  it("emits its name and ARN as <id>_stream_name and <id>_stream_arn by default, none with outputs: false", () => {
+    const { stack } = newStack();
+    new DataStream(stack, "Events", { streamName: "events", alarms: false });
+    new DataStream(stack, "Quiet", { streamName: "quiet", alarms: false, outputs: false });
+    const output = synth(stack).output!;
+    expect(Object.keys(output).sort()).toEqual(["Events_stream_arn", "Events_stream_name"]);
+    expect(output.Events_stream_name.value).toBe("events");
+    expect(output.Events_stream_arn.value).toMatch(/^\$\{aws_kinesis_stream\.Events_\w+\.arn\}$/);
+  });
+});
+
 describe("DataStream props", () => {
   it("sets shard count, retention and shard-level metrics", () => {
     const { stack } = newStack();
@@ -308,9 +337,13 @@ describe("DataStream.estimateShards", () => {
   });
 
   it.each([
-    [{ recordsPerSecond: -1 }, "recordsPerSecond must be a number ≥ 0; got -1"],
-    [{ recordsPerSecond: 1, averageRecordSize: Size.bytes(0) }, "averageRecordSize must be a number ≥ 1; got 0"],
-    [{ recordsPerSecond: 1, consumers: 0.5 }, "consumers must be a whole number ≥ 1; got 0.5"],
+    [{ recordsPerSecond: -1 }, "DataStream.estimateShards: recordsPerSecond must be a number (0 or more); got -1"],
+    [{ recordsPerSecond: 1, averageRecordSize: Size.bytes(0) }, "DataStream.estimateShards: averageRecordSize must be from 1 byte to 1 MiB (1048576 bytes, the largest record Kinesis accepts); got 0 bytes"],
+    [{ recordsPerSecond: 1, consumers: 0.5 }, "DataStream.estimateShards: consumers must be a whole number (1 or more); got 0.5"],
+    [
+      { recordsPerSecond: 1, averageRecordSize: Size.mebibytes(2) },
+      "DataStream.estimateShards: averageRecordSize must be from 1 byte to 1 MiB (1048576 bytes, the largest record Kinesis accepts); got 2097152 bytes",
+    ],
   ])("rejects %p", (input, message) => {
     expect(() => DataStream.estimateShards(input)).toThrow(message);
   });

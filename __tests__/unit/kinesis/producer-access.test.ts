@@ -1,11 +1,13 @@
 import { DataStream, Duration, EncryptionKey, ProducerAccess, ProducerAccessMode, StreamEncryption } from "../../../modules";
-import { newStack, onlyResource, policyOf, resourcesOf, synth } from "../../helpers/synth";
+import { TerraformStack } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { newStack, onlyResource, policyOf, resourcesOf, synth, testApp } from "../../helpers/synth";
 
 const PARTNER = "444455556666";
 
 function build(props: Partial<ConstructorParameters<typeof ProducerAccess>[2]> = {}, encryption?: StreamEncryption) {
   const { stack } = newStack();
-  const stream = new DataStream(stack, "Stream", { streamName: "events", encryption, alarms: false });
+  const stream = new DataStream(stack, "Stream", { streamName: "events", encryption, alarms: false, outputs: false });
   const access = new ProducerAccess(stack, "Partner", { stream, ...props });
   return { stack, stream, access, json: synth(stack) };
 }
@@ -31,6 +33,15 @@ describe("ProducerAccess, ASSUME_ROLE mode (the default)", () => {
     });
     expect(role.name).toMatch(/^test-Partner-Role-[0-9a-f]{8}$/);
     expect(resourcesOf(json, "aws_iam_user")).toEqual({});
+  });
+
+  it("trusts the partner's account in the stack's partition", () => {
+    const stack = new TerraformStack(testApp(), "cn");
+    new AwsProvider(stack, "aws", { region: "cn-north-1" });
+    const stream = new DataStream(stack, "Stream", { streamName: "events", alarms: false, outputs: false });
+    new ProducerAccess(stack, "Partner", { stream, ...roleProps });
+    const trust = policyOf(onlyResource(synth(stack), "aws_iam_role"), "assume_role_policy");
+    expect(trust.Statement[0].Principal).toEqual({ AWS: [`arn:aws-cn:iam::${PARTNER}:root`] });
   });
 
   it("allows exactly PutRecord and PutRecords on the one stream", () => {
@@ -78,6 +89,9 @@ describe("ProducerAccess, ASSUME_ROLE mode (the default)", () => {
     ["a 1225-character externalId", { trustedAccountId: PARTNER, externalId: "x".repeat(1225) }, "externalId must be 2–1224 characters"],
     ["a session shorter than an hour", { ...roleProps, maxSessionDuration: Duration.minutes(1) }, "test/Partner: maxSessionDuration must be a whole number from 3600 to 43200 seconds; got 60 (1 minute)"],
     ["a PGP key in role mode", { ...roleProps, pgpKey: "keybase:partner" }, "pgpKey applies to ACCESS_KEY mode only; mode is ASSUME_ROLE"],
+    ["an identityName with a space", { ...roleProps, identityName: "bad name" }, 'test/Partner: identityName must be 1–64 characters of letters, digits and +=,.@_- (IAM name rules); got "bad name"'],
+    ["a 65-character identityName", { ...roleProps, identityName: "p".repeat(65) }, "test/Partner: identityName must be 1–64 characters of letters, digits and +=,.@_- (IAM name rules)"],
+    ["an access-key user's identityName with a slash", { mode: ProducerAccessMode.ACCESS_KEY, identityName: "team/partner" }, 'test/Partner: identityName must be 1–64 characters of letters, digits and +=,.@_- (IAM name rules); got "team/partner"'],
   ])("rejects %s", (_label, props, message) => {
     expect(() => build(props)).toThrow(message);
   });

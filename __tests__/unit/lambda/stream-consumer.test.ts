@@ -156,6 +156,18 @@ describe("StreamConsumer props", () => {
     expect(stack.node.findAll().filter((c) => c instanceof TerraformResource).map((c) => c.node.path)).toEqual([]);
   });
 
+  it.each([
+    ["a Number-typed partition key", { partitionKey: { name: "id", type: "N" as const } }, 'test/Consumer: table.partitionKey.type must be "S" for the bundled consumer (it writes each record\'s id as a string; give entry for another handler); got "N" for "id"'],
+    ["a Binary-typed partition key", { partitionKey: { name: "id", type: "B" as const } }, 'table.partitionKey.type must be "S" for the bundled consumer'],
+    ["a Number-typed sort key", { partitionKey: { name: "id" }, sortKey: { name: "ts", type: "N" as const } }, 'test/Consumer: table.sortKey.type must be "S" for the bundled consumer (it writes each record\'s ts as a string; give entry for another handler); got "N" for "ts"'],
+  ])("rejects a table with %s (the bundled handler would park every record) before creating any resource", (_label, keys, message) => {
+    const { stack } = newStack();
+    const stream = DataStream.fromStreamArn(stack, "Stream", { streamArn: "arn:aws:kinesis:eu-west-1:123456789012:stream/events" });
+    const table = EventTable.fromTableAttributes(stack, "Table", { tableArn: "arn:aws:dynamodb:eu-west-1:123456789012:table/events", ...keys });
+    expect(() => new StreamConsumer(stack, "Consumer", { stream, table })).toThrow(message);
+    expect(stack.node.findAll().filter((c) => c instanceof TerraformResource).map((c) => c.node.path)).toEqual([]);
+  });
+
   it("passes the table's sort key to the handler", () => {
     const { stack } = newStack();
     const stream = new DataStream(stack, "Stream", { streamName: "s" });
@@ -222,6 +234,13 @@ describe("StreamConsumer with your own handler", () => {
       Resource: ref(json, "aws_dynamodb_table"),
     });
     expect(onlyResource(json, "aws_lambda_event_source_mapping").function_response_types).toEqual(["ReportBatchItemFailures"]);
+  });
+
+  it("accepts a Number-typed key: your handler decides how it writes keys", () => {
+    const { stack } = newStack();
+    const stream = DataStream.fromStreamArn(stack, "Stream", { streamArn: "arn:aws:kinesis:eu-west-1:123456789012:stream/events" });
+    const table = EventTable.fromTableAttributes(stack, "Table", { tableArn: "arn:aws:dynamodb:eu-west-1:123456789012:table/events", partitionKey: { name: "id", type: "N" } });
+    expect(() => new StreamConsumer(stack, "Consumer", { stream, table, entry })).not.toThrow();
   });
 
   it("lets the function's environment name the Powertools service", () => {

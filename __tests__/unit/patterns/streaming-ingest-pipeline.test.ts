@@ -1,5 +1,6 @@
 import { DataStream, Duration, EventTable, ProducerAccessMode, Secret, SecureBucket, StreamingIngestPipeline, StreamMode } from "../../../modules";
 import { Queue } from "../../../modules";
+import { TerraformOutput, TerraformResource } from "cdktf";
 import { newStack, onlyResource, resourcesOf, synth } from "../../helpers/synth";
 
 function build(props: Partial<ConstructorParameters<typeof StreamingIngestPipeline>[2]> = {}) {
@@ -128,5 +129,31 @@ describe("StreamingIngestPipeline", () => {
     ["a bad prefix", { namePrefix: "Acme" }, 'namePrefix must be 1–24 characters of [a-z0-9-], starting with a letter; got "Acme"'],
   ])("rejects %s", (_label, props, message) => {
     expect(() => build(props as never)).toThrow(message);
+  });
+
+  it("rejects a Number-typed partition key for its bundled consumer before creating any resource", () => {
+    const { stack } = newStack();
+    const make = () => new StreamingIngestPipeline(stack, "Pipe", { namePrefix: "acme", table: { partitionKey: { name: "id", type: "N" } } });
+    expect(make).toThrow('test/Pipe: table.partitionKey.type must be "S" for the bundled consumer (it writes each record\'s id as a string; give entry for another handler); got "N" for "id"');
+    expect(stack.node.findAll().filter((c) => c instanceof TerraformResource)).toEqual([]);
+  });
+
+  it("emits each of its outputs once and none of its parts' own (the parts' outputs are off)", () => {
+    const { json, stack, pipeline } = build({ producer: { trustedAccountId: "444455556666", externalId: "partner-7f3a" } });
+    expect(Object.keys(json.output).sort()).toEqual([
+      "Pipe_api_credentials_secret_arn",
+      "Pipe_api_url",
+      "Pipe_archive_bucket",
+      "Pipe_failure_queue_url",
+      "Pipe_producer_role_arn",
+      "Pipe_stream_arn",
+      "Pipe_stream_name",
+      "Pipe_table_name",
+    ]);
+    // The stream's, the bucket's, the delivery stream's, the API's and the producer's own outputs
+    // would sit under their constructs: every output is the pipeline's own.
+    const owners = stack.node.findAll().filter((c) => c instanceof TerraformOutput).map((c) => c.node.scope);
+    expect(owners).toHaveLength(8);
+    expect(owners.every((owner) => owner === pipeline)).toBe(true);
   });
 });
