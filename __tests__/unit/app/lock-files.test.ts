@@ -2,7 +2,6 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { keptLockFile, restoreLockFiles, saveLockFiles } from "../../../app/lock-files";
-import { runAppProcess } from "../../helpers/run-app";
 
 /**
  * Each stack's `.terraform.lock.hcl` survives a re-synth and `rm -rf cdktf.out`: it is kept beside
@@ -51,18 +50,4 @@ describe("keeping lock files outside cdktf.out", () => {
     expect(restoreLockFiles(outdir, dir, [STACK])).toEqual([]);
     expect(fs.existsSync(stackLock())).toBe(false);
   });
-
-  it("the app's synth: after `rm -rf cdktf.out` the stack's lock file is back, and a newer one written by terraform is kept", async () => {
-    fs.writeFileSync(kept(), LOCK_V1);
-    const env = { INGEST_STATE_DIR: dir, INGEST_ENVIRONMENTS: "dev" };
-    expect((await runAppProcess(env, outdir)).code).toBe(0);
-    expect(fs.readFileSync(stackLock(), "utf8")).toBe(LOCK_V1);
-    fs.writeFileSync(stackLock(), LOCK_V2);
-    fs.utimesSync(stackLock(), new Date(Date.now() + 5000), new Date(Date.now() + 5000));
-    expect((await runAppProcess(env, outdir)).code).toBe(0);
-    expect(fs.readFileSync(kept(), "utf8")).toBe(LOCK_V2);
-    fs.rmSync(outdir, { recursive: true, force: true });
-    expect((await runAppProcess(env, outdir)).code).toBe(0);
-    expect(fs.readFileSync(stackLock(), "utf8")).toBe(LOCK_V2);
-  }, 60_000);
 });
