@@ -34,16 +34,26 @@ export async function parkingFixture(moto: MotoServer): Promise<ParkingFixture> 
 
 export const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
+export interface StreamRecord {
+  partitionKey: string;
+  data: Buffer;
+  sequenceNumber: string;
+  /** Epoch seconds, as in the Kinesis Lambda event. */
+  arrival: number;
+}
+
 /** Every record in the stream, oldest first. */
-export async function streamRecords(f: ParkingFixture): Promise<Array<{ partitionKey: string; data: Buffer; sequenceNumber: string }>> {
+export async function streamRecords(f: ParkingFixture): Promise<StreamRecord[]> {
   const { Shards } = await f.clients.kinesis.send(new ListShardsCommand({ StreamName: f.stream }));
-  const records: Array<{ partitionKey: string; data: Buffer; sequenceNumber: string }> = [];
+  const records: StreamRecord[] = [];
   for (const shard of Shards ?? []) {
     let { ShardIterator: iterator } = await f.clients.kinesis.send(new GetShardIteratorCommand({ StreamName: f.stream, ShardId: shard.ShardId, ShardIteratorType: "TRIM_HORIZON" }));
     for (;;) {
       const out = await f.clients.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator }));
       if (!out.Records?.length) break;
-      records.push(...out.Records.map((r) => ({ partitionKey: r.PartitionKey!, data: Buffer.from(r.Data!), sequenceNumber: r.SequenceNumber! })));
+      records.push(
+        ...out.Records.map((r) => ({ partitionKey: r.PartitionKey!, data: Buffer.from(r.Data!), sequenceNumber: r.SequenceNumber!, arrival: r.ApproximateArrivalTimestamp!.getTime() / 1000 })),
+      );
       iterator = out.NextShardIterator;
     }
   }
