@@ -12,15 +12,20 @@ export interface DrainOptions {
  * returns the messages to keep. A message is handled once per run: it stays hidden while the run
  * lasts, and the kept ones are made visible again at the end, so the next run (or the consumer of
  * the queue) sees them at once. Deleting a message is up to `handle` (see deleteMessage).
+ * Only messages sent before the run began are handled: a replayed record the consumer parks
+ * again (its cause not fixed after all) must not be replayed again in the same run, forever.
+ * Those are left in place and counted as `late`.
  */
 export async function drainQueue(
   sqs: SQSClient,
   queueUrl: string,
   options: DrainOptions,
   handle: (messages: Message[]) => Promise<Message[]>,
-): Promise<{ received: number; releaseErrors: string[] }> {
+): Promise<{ received: number; late: number; releaseErrors: string[] }> {
+  const startedAt = Date.now();
   const seen = new Set<string>();
   const kept: Message[] = [];
+  let late = 0;
   for (;;) {
     const out = await sqs.send(
       new ReceiveMessageCommand({
@@ -28,7 +33,7 @@ export async function drainQueue(
         MaxNumberOfMessages: 10,
         VisibilityTimeout: options.visibilityTimeout ?? 600,
         WaitTimeSeconds: options.waitTimeSeconds ?? 2,
-        MessageSystemAttributeNames: ["ApproximateReceiveCount"],
+        MessageSystemAttributeNames: ["SentTimestamp"],
       }),
     );
     const messages = out.Messages ?? [];
@@ -38,7 +43,11 @@ export async function drainQueue(
     const fresh = messages.filter((m) => !seen.has(m.MessageId!));
     kept.push(...messages.filter((m) => seen.has(m.MessageId!)));
     fresh.forEach((m) => seen.add(m.MessageId!));
-    if (fresh.length > 0) kept.push(...(await handle(fresh)));
+    const arrivedLate = (m: Message) => Number(m.Attributes?.SentTimestamp ?? 0) > startedAt;
+    late += fresh.filter(arrivedLate).length;
+    kept.push(...fresh.filter(arrivedLate));
+    const due = fresh.filter((m) => !arrivedLate(m));
+    if (due.length > 0) kept.push(...(await handle(due)));
   }
   const releaseErrors: string[] = [];
   for (const message of kept) {
@@ -48,7 +57,7 @@ export async function drainQueue(
       releaseErrors.push(`message ${message.MessageId} stays hidden until its visibility timeout: ${(e as Error).message}`);
     }
   }
-  return { received: seen.size, releaseErrors };
+  return { received: seen.size, late, releaseErrors };
 }
 
 export const deleteMessage = (sqs: SQSClient, queueUrl: string, message: Message) =>

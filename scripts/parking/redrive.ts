@@ -11,7 +11,7 @@ import { OriginalRecord, ParkingPlan, planParking } from "./contract";
 import { compareSequence, FailureRecord, KinesisBatchInfo, parseFailurePointer, streamNameOf } from "./lambda-failure-records";
 import { deleteMessage, drainQueue } from "./queue";
 import { Clients } from "./resources";
-import { RunOptions, Summary } from "./summary";
+import { ARRIVED_DURING_RUN, RunOptions, Summary } from "./summary";
 
 export const FAILURE_QUEUE = "failure queue";
 
@@ -105,7 +105,7 @@ export async function redrive(clients: Clients, options: RedriveOptions): Promis
     await sqs.send(new SendMessageCommand({ QueueUrl: options.queueUrl, MessageBody: plan.body }));
   };
 
-  const { received, releaseErrors } = await drainQueue(sqs, options.failureQueueUrl, options, async (messages) => {
+  const { received, late, releaseErrors } = await drainQueue(sqs, options.failureQueueUrl, options, async (messages) => {
     const kept: Message[] = [];
     for (const message of messages) {
       let pointer: FailureRecord;
@@ -163,7 +163,8 @@ export async function redrive(clients: Clients, options: RedriveOptions): Promis
     }
     return kept;
   });
-  progress(`${source}: ${received} pointers read`);
+  if (late > 0) summary.add(source, ARRIVED_DURING_RUN, late);
+  progress(`${source}: ${received} pointers read${late > 0 ? `, ${late} of them sent during this run` : ""}`);
   releaseErrors.forEach((line) => progress(`${source}: ${line}`));
   return summary;
 }

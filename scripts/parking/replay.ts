@@ -11,7 +11,7 @@ import { PendingRecord, putAcknowledged, PutOptions, recordBytes } from "./kines
 import { LAMBDA_FAILURE_PREFIX, parseS3FailureObject } from "./lambda-failure-records";
 import { deleteMessage, drainQueue } from "./queue";
 import { Clients } from "./resources";
-import { RunOptions, Summary } from "./summary";
+import { ARRIVED_DURING_RUN, RunOptions, Summary } from "./summary";
 
 export const PARKING_QUEUE = "parking queue";
 export const FAILURE_BUCKET = "failure bucket";
@@ -87,7 +87,7 @@ async function replayParkingQueue(clients: Clients, options: Resolved, summary: 
     progress(`${source}: message ${message.MessageId} ${outcome}${why ? `: ${why}` : ""}`);
     kept.push(message);
   };
-  const { received, releaseErrors } = await drainQueue(sqs, options.queueUrl, options, async (messages) => {
+  const { received, late, releaseErrors } = await drainQueue(sqs, options.queueUrl, options, async (messages) => {
     const kept: Message[] = [];
     const ready: Array<{ message: Message; object?: { bucket: string; key: string }; record: PendingRecord<Message> }> = [];
     for (const message of messages) {
@@ -131,7 +131,8 @@ async function replayParkingQueue(clients: Clients, options: Resolved, summary: 
     progress(`${source}: ${summary.count(source, RECORDS_REPLAYED)} replayed so far`);
     return kept;
   });
-  progress(`${source}: ${received} messages read`);
+  if (late > 0) summary.add(source, ARRIVED_DURING_RUN, late);
+  progress(`${source}: ${received} messages read${late > 0 ? `, ${late} of them parked during this run (is the cause fixed?)` : ""}`);
   releaseErrors.forEach((line) => progress(`${source}: ${line}`));
 }
 
@@ -142,10 +143,16 @@ async function replayFailureObjects(clients: Clients, options: Resolved, summary
     summary.add(source, outcome);
     progress(`${source}: ${key} ${outcome}${why ? `: ${why}` : ""}`);
   };
+  // As with the queue: an object Lambda writes while the run goes on waits for the next run.
+  const startedAt = Date.now();
   let token: string | undefined;
   do {
     const page = await s3.send(new ListObjectsV2Command({ Bucket: options.bucket, Prefix: LAMBDA_FAILURE_PREFIX, ContinuationToken: token }));
-    for (const { Key: key } of page.Contents ?? []) {
+    for (const { Key: key, LastModified: written } of page.Contents ?? []) {
+      if (written && written.getTime() > startedAt) {
+        report(key!, ARRIVED_DURING_RUN);
+        continue;
+      }
       let records: PendingRecord<string>[];
       try {
         const failure = parseS3FailureObject((await readObject(s3, options.bucket, key!)).toString("utf8"));

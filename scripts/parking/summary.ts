@@ -8,6 +8,9 @@ export interface RunOptions extends DrainOptions {
   progress?: (line: string) => void;
 }
 
+/** Entries that arrived while the run went on: left for the next run (not a problem by itself). */
+export const ARRIVED_DURING_RUN = "left for the next run (arrived during this one)";
+
 /** Counts per source and outcome, printed at the end of a run. */
 export class Summary {
   private readonly counts = new Map<string, Map<string, number>>();
