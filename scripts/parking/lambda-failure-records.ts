@@ -10,14 +10,17 @@
  *     "KinesisBatchInfo": { "shardId", "startSequenceNumber", "endSequenceNumber",
  *       "approximateArrivalOfFirstRecord", "approximateArrivalOfLastRecord", "batchSize", "streamArn" } }
  * An SQS or SNS destination gets only that (a pointer). Since November 2024 an S3 destination also
- * gets the whole invocation event in "payload" (the page's example shows `"payload": "<Whole Event>"`,
- * "only available in S3"), in an object keyed
- *   aws/lambda/<ESM-UUID>/<shardID>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<Random UUID>.
+ * gets the whole invocation event, in a field "payload" next to the metadata ("For Amazon S3
+ * destinations, Lambda also sends the entire invocation record along with the metadata", same
+ * wording on the Kafka page, kafka-on-failure.html), in an object keyed
+ *   aws/lambda/<ESM-UUID>/<shardID>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<Random UUID>
+ * (the naming convention as the Kinesis page states it, quoted in localstack/localstack#12087).
  * The event is the Kinesis event the function received: { "Records": [ { "kinesis": { "partitionKey",
  * "sequenceNumber", "data" (base64), "approximateArrivalTimestamp", ... }, "eventID", "eventSourceARN", ... } ] }.
- * Emulators differ on how "payload" holds it: LocalStack writes the event as a JSON object
- * (localstack/localstack#12087, stream_poller.py send_events_to_dlq), floci as the event serialized
- * into a JSON string (floci-io/floci#3622, "string-valued payload field"). Both are read here.
+ * Emulators built from that page differ on how "payload" holds it: LocalStack writes the event as a
+ * JSON object (localstack/localstack#12087, stream_poller.py send_events_to_dlq), floci as the event
+ * serialized into a JSON string (floci-io/floci#3620/#3622, "string-valued payload field"). Both are
+ * read here; a sample of a real object would settle which AWS writes.
  */
 import type { KinesisStreamEvent } from "aws-lambda";
 import { OriginalRecord } from "./contract";
