@@ -17,6 +17,9 @@ function build(props: Partial<ConstructorParameters<typeof IngestApi>[2]> = {}, 
   });
   return { stack, api, json: synth(stack) };
 }
+/** The default API's JSON, synthesized once: the tests that read it never change it. */
+let defaultSynth: ReturnType<typeof build>["json"] | undefined;
+const defaultJson = () => (defaultSynth ??= build().json);
 const idOf = (json: any, type: string, pred: (r: any) => boolean = () => true) =>
   Object.entries(resourcesOf(json, type)).find(([, r]) => pred(r))![0];
 const policyOfRole = (json: any, roleIdPart: string) =>
@@ -24,7 +27,7 @@ const policyOfRole = (json: any, roleIdPart: string) =>
 
 describe("IngestApi routes", () => {
   it("is a regional REST API with /submit/{streamName}/{eventId} and /streams/{streamName}/records", () => {
-    const json = build().json;
+    const json = defaultJson();
     expect(onlyResource(json, "aws_api_gateway_rest_api")).toMatchObject({ name: "ingest", endpoint_configuration: { types: ["REGIONAL"] } });
     const resources = resourcesOf(json, "aws_api_gateway_resource");
     const pathOf = (key: string): string => {
@@ -38,7 +41,7 @@ describe("IngestApi routes", () => {
   });
 
   it("sends POST /submit to Kinesis PutRecord, partitioned by eventId, through a URI built from the provider's region", () => {
-    const json = build().json;
+    const json = defaultJson();
     const integration = Object.values(resourcesOf(json, "aws_api_gateway_integration")).find((i) => i.uri.endsWith("PutRecord"));
     expect(integration).toMatchObject({
       type: "AWS",
@@ -57,7 +60,7 @@ describe("IngestApi routes", () => {
   });
 
   it("sends POST /streams/{streamName}/records to PutRecords, each record partitioned by its eventId", () => {
-    const json = build().json;
+    const json = defaultJson();
     const integration = Object.values(resourcesOf(json, "aws_api_gateway_integration")).find((i) => i.uri.endsWith("PutRecords"));
     const template: string = integration.request_templates["application/json"];
     expect(template).toContain("#foreach($record in $input.path('$.records'))");
@@ -66,7 +69,7 @@ describe("IngestApi routes", () => {
   });
 
   it("validates bodies against JSON models: an event with eventId, or 1–500 records of events", () => {
-    const json = build().json;
+    const json = defaultJson();
     const models = Object.values(resourcesOf(json, "aws_api_gateway_model"));
     expect(models.map((m) => [m.name, JSON.parse(m.schema)])).toEqual([
       ["EventBatch", BATCH_SCHEMA],
@@ -82,7 +85,7 @@ describe("IngestApi routes", () => {
   });
 
   it("maps Kinesis errors to JSON: throughput to 429, unknown or unbound stream to 404, oversize to 413, 5xx to 502", () => {
-    const json = build().json;
+    const json = defaultJson();
     const responses = Object.values(resourcesOf(json, "aws_api_gateway_integration_response"));
     expect(responses.map((r) => [r.status_code, r.selection_pattern]).sort()).toEqual([
       ["200", undefined], ["200", undefined], ["400", "4\\d{2}"], ["400", "4\\d{2}"], ["502", "5\\d{2}"], ["502", "5\\d{2}"],
@@ -97,7 +100,7 @@ describe("IngestApi routes", () => {
   });
 
   it("answers every gateway error with JSON, and 401 with a Basic challenge", () => {
-    const json = build().json;
+    const json = defaultJson();
     const responses = Object.values(resourcesOf(json, "aws_api_gateway_gateway_response"));
     expect(responses.map((r) => r.response_type).sort()).toEqual(
       ["ACCESS_DENIED", "BAD_REQUEST_BODY", "DEFAULT_4XX", "DEFAULT_5XX", "QUOTA_EXCEEDED", "REQUEST_TOO_LARGE", "THROTTLED", "UNAUTHORIZED"],
@@ -131,7 +134,7 @@ describe("IngestApi permissions", () => {
   });
 
   it("lets only this API's authorizer invoke the authorizer function", () => {
-    const json = build().json;
+    const json = defaultJson();
     expect(onlyResource(json, "aws_lambda_permission")).toEqual(
       expect.objectContaining({
         action: "lambda:InvokeFunction",
@@ -142,7 +145,7 @@ describe("IngestApi permissions", () => {
   });
 
   it("lets the authorizer read only its secret, and decrypt only with that secret's key", () => {
-    const json = build().json;
+    const json = defaultJson();
     const statements = policyOfRole(json, "Authorizer_ServiceRole").Statement;
     expect(statements.slice(2)).toEqual([
       { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: `\${aws_secretsmanager_secret.${idOf(json, "aws_secretsmanager_secret")}.arn}` },
@@ -151,7 +154,7 @@ describe("IngestApi permissions", () => {
   });
 
   it("scopes the account CloudWatch role to this region's log groups, and can leave it to another stack", () => {
-    const json = build().json;
+    const json = defaultJson();
     expect(policyOfRole(json, "CloudWatchRole").Statement[0].Resource).toMatch(
       /^arn:aws:logs:eu-west-1:\$\{data\.aws_caller_identity\.\w+\.account_id\}:log-group:\*$/,
     );
@@ -164,7 +167,7 @@ describe("IngestApi permissions", () => {
 
 describe("IngestApi authorizer, stage and deployment", () => {
   it("authorizes with a REQUEST authorizer on the Authorization header, caching 300 s by default", () => {
-    expect(onlyResource(build().json, "aws_api_gateway_authorizer")).toMatchObject({
+    expect(onlyResource(defaultJson(), "aws_api_gateway_authorizer")).toMatchObject({
       type: "REQUEST",
       identity_source: "method.request.header.Authorization",
       authorizer_result_ttl_in_seconds: 300,
@@ -190,7 +193,7 @@ describe("IngestApi authorizer, stage and deployment", () => {
   });
 
   it("stages as prod with JSON access logs (retention set), X-Ray, ERROR-only execution logs and throttling", () => {
-    const json = build().json;
+    const json = defaultJson();
     const stage = onlyResource(json, "aws_api_gateway_stage");
     expect(stage).toMatchObject({ stage_name: "prod", xray_tracing_enabled: true });
     const format = JSON.parse(stage.access_log_settings.format);
@@ -218,7 +221,7 @@ describe("IngestApi authorizer, stage and deployment", () => {
   });
 
   it("redeploys whenever any part of the API's shape changes", () => {
-    const json = build().json;
+    const json = defaultJson();
     const deployment = onlyResource(json, "aws_api_gateway_deployment");
     // A literal hash, known at synth: nothing the API reports back after apply can change it.
     expect(deployment.triggers.redeployment).toMatch(/^[0-9a-f]{64}$/);
@@ -231,7 +234,7 @@ describe("IngestApi authorizer, stage and deployment", () => {
   });
 
   it("outputs the endpoint URL and the secret's ARN", () => {
-    const json = build().json;
+    const json = defaultJson();
     expect(json.output!.Api_url.value).toMatch(/^\$\{aws_api_gateway_stage\.\w+\.invoke_url\}$/);
     expect(json.output!.Api_credentials_secret_arn.value).toMatch(/aws_secretsmanager_secret/);
   });
