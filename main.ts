@@ -4,7 +4,7 @@ import { App, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { AppConfig, configureBackend, resolveEnvironments } from "./app/config";
-import { localEmulatorProviderConfig, ProducerAccessMode, RemovalPolicy, StreamingIngestPipeline } from "./modules";
+import { Duration, localEmulatorProviderConfig, ProducerAccessMode, RemovalPolicy, StreamingIngestPipeline } from "./modules";
 
 /** One environment's streaming-ingest stack, built from an `AppConfig` (see `resolveEnvironments`). */
 export class IngestStack extends TerraformStack {
@@ -23,6 +23,7 @@ export class IngestStack extends TerraformStack {
     this.pipeline = new StreamingIngestPipeline(this, "Pipeline", {
       namePrefix: config.namePrefix,
       removalPolicy: config.removalPolicy === "DESTROY" ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      stream: { retentionPeriod: Duration.hours(config.streamRetentionHours) },
       producer: {
         mode: config.producer.mode === "ASSUME_ROLE" ? ProducerAccessMode.ASSUME_ROLE : ProducerAccessMode.ACCESS_KEY,
         trustedAccountId: config.producer.trustedAccountId,
