@@ -61,7 +61,18 @@ export interface CallRecorder {
   callsOf(principal: string): RecordedCall[];
   /** Forgets recorded calls (not the iterator/token memory, so paging across a reset still maps). */
   reset(): void;
+  /**
+   * Answers the AWS JSON API calls `rule` picks with AccessDeniedException, as IAM would for a
+   * missing grant, without forwarding them to moto (nor recording them); `undefined` stops.
+   */
+  deny(rule: ((call: DeniableCall) => boolean) | undefined): void;
   close(): Promise<void>;
+}
+
+/** What a deny rule sees of a request: who signed it and its X-Amz-Target (e.g. "DynamoDB_20120810.PutItem"). */
+export interface DeniableCall {
+  principal: string;
+  target: string;
 }
 
 /** moto's default account id. */
@@ -901,10 +912,25 @@ export async function startCallRecorder(motoEndpoint: string, opts: { accountId?
     }
   };
 
+  let denyRule: ((call: DeniableCall) => boolean) | undefined;
+
   const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://recorder");
     const recordIt = !url.pathname.startsWith("/moto-api/");
     const scope = parseScope(req.headers, url.searchParams);
+    const amzTarget = headerValue(req.headers, "x-amz-target");
+    if (denyRule && scope && amzTarget && denyRule({ principal: scope.principal, target: amzTarget })) {
+      const [service, operation] = amzTarget.split(".");
+      req.resume();
+      res.writeHead(400, { "content-type": "application/x-amz-json-1.0", "x-amzn-errortype": "AccessDeniedException" });
+      res.end(
+        JSON.stringify({
+          __type: `com.amazonaws.${service.toLowerCase()}#AccessDeniedException`,
+          message: `User: ${scope.principal} is not authorized to perform: ${operation} because no identity-based policy allows the action`,
+        }),
+      );
+      return;
+    }
 
     const reqChunks: Buffer[] = [];
     let reqSize = 0;
@@ -1000,6 +1026,9 @@ export async function startCallRecorder(motoEndpoint: string, opts: { accountId?
     callsOf: (principal) => recorded.filter((c) => c.principal === principal).map((c) => ({ ...c, resources: [...c.resources] })),
     reset: () => {
       recorded.length = 0;
+    },
+    deny: (rule) => {
+      denyRule = rule;
     },
     close: () =>
       new Promise<void>((resolve) => {
