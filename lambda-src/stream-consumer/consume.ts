@@ -13,6 +13,7 @@ import { park, ParkingTarget } from "./park";
 export class CoalescingBatch {
   private queue: Array<{ item: DecodedItem; resolve: (o: WriteOutcome) => void; reject: (e: unknown) => void }> = [];
   private scheduled = false;
+  private inFlight: Promise<void> = Promise.resolve();
 
   constructor(private readonly writer: Pick<ItemWriter, "writeAll">) {}
 
@@ -21,9 +22,21 @@ export class CoalescingBatch {
       this.queue.push({ item, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => this.flush());
+        setImmediate(() => {
+          this.inFlight = this.flush();
+        });
       }
     });
+  }
+
+  /**
+   * Resolves once the writes of the records added in this tick have settled: two turns of the
+   * event loop let every record handler add its item and the flush start, then it is awaited.
+   */
+  async afterFlush(): Promise<void> {
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    await this.inFlight;
   }
 
   /** Settles every queued record: a writer that throws instead of settling rejects them all (never an unhandled rejection). */
@@ -61,6 +74,8 @@ export function classifyFailure(error: unknown): FailureClass {
   if (RETRYABLE.has(e?.name ?? "")) return "transient";
   if (e?.name === "TimeoutError" || e?.name === "RequestTimeout" || e?.name === "RequestTimeoutException") return "transient";
   if (NETWORK_CODES.has(e?.code ?? "")) return "transient";
+  // The SDK wraps some network failures ("socket hang up") in a plain Error that keeps only the message.
+  if (/\b(socket hang up|ECONNRESET|EPIPE|ETIMEDOUT|TimeoutError)\b/.test((error as Error)?.message ?? "")) return "transient";
   if ((e?.$metadata?.httpStatusCode ?? 0) >= 500 || e?.$fault === "server") return "transient";
   return "deployment";
 }
@@ -110,6 +125,10 @@ export async function processKinesisEvent(
       const failure = classifyFailure(error);
       if (failure === "permanent") {
         const poison = error as PoisonRecordError;
+        // Park only once the batch's writes have settled: when the deployment is broken the
+        // invocation fails and is retried whole, so parking now would park the record twice.
+        await batch.afterFlush();
+        if (fatal) throw fatal.error;
         deps.logger.warn("record parked", { ...ids, reason: poison.reason, detail: poison.detail });
         try {
           await park(deps.parking, decoded.origin, poison.reason, poison.detail);
