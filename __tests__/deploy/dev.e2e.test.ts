@@ -29,7 +29,7 @@ import { GetEventSourceMappingCommand, LambdaClient, ListEventSourceMappingsComm
 import { DeleteBucketPolicyCommand, GetBucketEncryptionCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 
@@ -41,6 +41,7 @@ import { denied, evaluateCalls, formatDenials, PrincipalPolicies, readRolePolici
 import { InvokeOutcome, KinesisPoller, mappingSettings, PollSummary } from "./support/kinesis-poller";
 import { EmulatedRestApi } from "./support/rest-api-gateway";
 import { unexplainedChanges } from "./support/terraform";
+import { receiveAll } from "../helpers/queues";
 
 const STACK = "streaming-ingest-dev";
 const REGION = "us-east-1";
@@ -422,12 +423,3 @@ function keyOfResource(keys: Map<string, string>): (arn: string) => string | und
   return (arn) => keys.get(arn) ?? (arn.startsWith("arn:aws:s3:::") ? keys.get(arn.split("/")[0]) : undefined);
 }
 
-/** Every message in a queue, received once (they stay invisible for the rest of the run). */
-async function receiveAll(sqs: SQSClient, queueUrl: string): Promise<any[]> {
-  const bodies: any[] = [];
-  for (;;) {
-    const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 600 }));
-    if (!got.Messages?.length) return bodies;
-    bodies.push(...got.Messages.map((m) => JSON.parse(m.Body!)));
-  }
-}

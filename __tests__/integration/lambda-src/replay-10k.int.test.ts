@@ -7,7 +7,7 @@
  */
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { KinesisStreamRecord } from "aws-lambda";
 import { parse as parseLossless } from "lossless-json";
@@ -18,6 +18,7 @@ import { CallRecorder, credentialsFor, Fault, startCallRecorder } from "../../de
 import { kinesisEvent, lambdaContext, recordingLogger } from "../../helpers/kinesis";
 import { startMoto, MotoServer } from "../../helpers/moto";
 import { mixedBatch, POISON_KINDS } from "../../helpers/records";
+import { receiveAll } from "../../helpers/queues";
 
 jest.setTimeout(600_000);
 
@@ -61,16 +62,6 @@ afterAll(async () => {
 });
 
 const consumerDoc = () => DynamoDBDocumentClient.from(new DynamoDBClient({ ...moto.clientConfig, endpoint: recorder.endpoint, credentials: credentialsFor(CONSUMER) }));
-
-async function parkedMessages(): Promise<ParkingMessage[]> {
-  const out: ParkingMessage[] = [];
-  for (;;) {
-    const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: parking.queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 600 }));
-    if (!got.Messages?.length) return out;
-    out.push(...got.Messages.map((m) => JSON.parse(m.Body!)));
-    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: parking.queueUrl, Entries: got.Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
-  }
-}
 
 const parkedCount = async () =>
   Number((await sqs.send(new GetQueueAttributesCommand({ QueueUrl: parking.queueUrl, AttributeNames: ["ApproximateNumberOfMessages"] }))).Attributes!.ApproximateNumberOfMessages);
@@ -147,7 +138,7 @@ it("ends with exactly the unique good events in the table (exact values) and exa
   expect(wrong).toBe(0);
 
   // The parking store: exactly the poison, once each, byte-exact.
-  const parked = await parkedMessages();
+  const parked = await receiveAll<ParkingMessage>(sqs, parking.queueUrl, { remove: true });
   const s3 = new S3Client({ ...moto.clientConfig, forcePathStyle: true });
   let byteExact = 0;
   for (const m of parked) {

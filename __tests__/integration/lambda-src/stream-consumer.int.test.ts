@@ -1,6 +1,6 @@
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { CreateQueueCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { parse as parseLossless } from "lossless-json";
 import { processKinesisEvent } from "../../../lambda-src/stream-consumer/consume";
@@ -9,6 +9,7 @@ import { ItemWriter, WriteStrategy } from "../../../lambda-src/stream-consumer/w
 import { kinesisEvent, kinesisRecord, lambdaContext, recordingLogger } from "../../helpers/kinesis";
 import { startMoto, MotoServer } from "../../helpers/moto";
 import { mixedBatch, POISON_KINDS } from "../../helpers/records";
+import { receiveAll } from "../../helpers/queues";
 
 jest.setTimeout(120_000);
 
@@ -59,14 +60,7 @@ async function scanAll(): Promise<Map<string, Record<string, any>>> {
 }
 
 /** Every message in the parking queue (received once; they stay invisible for the rest of the test). */
-async function drainParking(): Promise<ParkingMessage[]> {
-  const out: ParkingMessage[] = [];
-  for (;;) {
-    const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: parking.queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 600 }));
-    if (!got.Messages?.length) return out;
-    out.push(...got.Messages.map((m) => JSON.parse(m.Body!)));
-  }
-}
+const drainParking = () => receiveAll<ParkingMessage>(sqs, parking.queueUrl);
 
 function run(records: ReturnType<typeof mixedBatch>["records"], strategy: WriteStrategy = "conditional") {
   const writer = new ItemWriter(client, { tableName: TABLE, deadline: Date.now() + 100_000, strategy });
