@@ -369,6 +369,9 @@ describe(`deploy tier and end to end: ${STACK} on moto`, () => {
       }
       // Each kind of caller made calls: a missing grant anywhere shows up as a denial below.
       expect(Object.keys(principals).length).toBeGreaterThanOrEqual(4);
+      // The consumer's parking calls among them (a client bypassing the recorder would escape the check).
+      const consumerActions = new Set(recorder.callsOf(consumer.principal).map((c) => c.action));
+      expect(["sqs:SendMessage", "s3:PutObject", "dynamodb:PutItem"].filter((a) => !consumerActions.has(a))).toEqual([]);
       const keys = await customerKeysOf(cfg, outputs);
       const verdicts = await evaluateCalls(withImpliedKmsCalls(calls, keyOfResource(keys)), principals);
       const denials = denied(verdicts);

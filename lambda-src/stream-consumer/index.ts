@@ -12,7 +12,9 @@ import { ItemWriter, WriteStrategy } from "./writer";
 // from POWERTOOLS_SERVICE_NAME, which the construct sets (and the function's environment may change).
 const logger = new Logger();
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-const sqs = new SQSClient({});
+// The configured endpoint (regional, or AWS_ENDPOINT_URL), never the queue URL's host: the parking
+// queue is in the function's region, and the endpoint setting must hold for every call.
+const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
 // Path-style addressing works with every endpoint (the deploy tier's emulator included).
 const s3 = new S3Client({ forcePathStyle: true });
 const tableName = requiredEnv("TABLE_NAME");
