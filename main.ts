@@ -5,7 +5,7 @@ import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { AppConfig, ConfigError, configureBackend, resolveEnvironments, withContextOverride } from "./app/config";
 import { restoreLockFiles, saveLockFiles } from "./app/lock-files";
-import { localEmulatorProviderConfig, ProducerAccessMode, RemovalPolicy, StreamingIngestPipeline, ValidationError } from "./modules";
+import { Duration, localEmulatorProviderConfig, ProducerAccessMode, RemovalPolicy, StreamingIngestPipeline, ValidationError } from "./modules";
 
 /** One environment's streaming-ingest stack, built from an `AppConfig` (see `resolveEnvironments`). */
 export class IngestStack extends TerraformStack {
@@ -24,6 +24,7 @@ export class IngestStack extends TerraformStack {
     this.pipeline = new StreamingIngestPipeline(this, "Pipeline", {
       namePrefix: config.namePrefix,
       removalPolicy: config.removalPolicy === "DESTROY" ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      stream: { retentionPeriod: Duration.hours(config.streamRetentionHours) },
       producer: {
         mode: config.producer.mode === "ASSUME_ROLE" ? ProducerAccessMode.ASSUME_ROLE : ProducerAccessMode.ACCESS_KEY,
         trustedAccountId: config.producer.trustedAccountId,

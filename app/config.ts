@@ -33,6 +33,8 @@ export interface AppConfig {
   readonly awsProviderVersion: string;
   /** What destroy may do to data-holding resources. */
   readonly removalPolicy: "RETAIN" | "DESTROY";
+  /** How long the stream keeps records, hours (the consumer gives up an hour before). */
+  readonly streamRetentionHours: number;
   /** A local AWS emulator (moto, LocalStack) every provider endpoint points at; state is then local. */
   readonly emulatorEndpoint?: string;
 }
@@ -63,6 +65,7 @@ export const CONFIG_VARIABLES = {
   INGEST_AWS_PROVIDER_VERSION: { context: "awsProviderVersion", doc: "Version constraint of the hashicorp/aws provider", default: DEFAULT_AWS_PROVIDER_VERSION },
   INGEST_EMULATOR_ENDPOINT: { context: "emulatorEndpoint", doc: "Local AWS emulator URL (moto, LocalStack): every endpoint, test credentials, local state", default: "" },
   INGEST_REMOVAL_POLICY: { context: "removalPolicy", doc: "RETAIN (prevent_destroy, deletion protection) or DESTROY (force_destroy)", default: "DESTROY for an environment named dev, else RETAIN" },
+  INGEST_STREAM_RETENTION_HOURS: { context: "streamRetentionHours", doc: "Stream retention in whole hours, 24–8760 (the consumer gives up on a record an hour earlier)", default: "24 for an environment named dev, else 168 (7 days)" },
   INGEST_STATE_DIR: { context: "stateDir", doc: "Absolute directory of the local state files and kept lock files", default: "the project root (../../.. from cdktf.out/stacks/<stack>)" },
 } as const;
 export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
@@ -211,6 +214,7 @@ function resolveSettings(settings: Settings, overrides?: EnvironmentOverrides): 
     producer: resolveProducer(get),
     awsProviderVersion: resolveProviderVersion(get("INGEST_AWS_PROVIDER_VERSION"), settings.source("INGEST_AWS_PROVIDER_VERSION")),
     removalPolicy: resolveRemovalPolicy(get("INGEST_REMOVAL_POLICY"), settings.source("INGEST_REMOVAL_POLICY"), overrides?.environment),
+    streamRetentionHours: resolveStreamRetentionHours(get("INGEST_STREAM_RETENTION_HOURS"), settings.source("INGEST_STREAM_RETENTION_HOURS"), overrides?.environment),
     emulatorEndpoint: resolveEmulatorEndpoint(get("INGEST_EMULATOR_ENDPOINT"), settings.source("INGEST_EMULATOR_ENDPOINT")),
   };
 }
@@ -219,6 +223,16 @@ function resolveRemovalPolicy(raw: string | undefined, source: string, environme
   if (raw === undefined) return environment === "dev" ? "DESTROY" : "RETAIN";
   if (raw !== "RETAIN" && raw !== "DESTROY") throw new ConfigError(`${source} must be RETAIN or DESTROY; got ${JSON.stringify(raw)}`);
   return raw;
+}
+
+/** 24 hours (Kinesis's minimum) for dev; 7 days elsewhere, so a broken consumer can be fixed before records expire. */
+function resolveStreamRetentionHours(raw: string | undefined, source: string, environment: string | undefined): number {
+  if (raw === undefined) return environment === "dev" ? 24 : 168;
+  const hours = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || hours < 24 || hours > 8760) {
+    throw new ConfigError(`${source} must be a whole number of hours from 24 to 8760; got ${JSON.stringify(raw)}`);
+  }
+  return hours;
 }
 
 function resolveProviderVersion(raw: string | undefined, source: string): string {

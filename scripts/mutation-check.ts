@@ -19,11 +19,12 @@ const TIER = "__tests__/deploy/dev.e2e.test.ts";
 /** Where each mutation must be caught: the failing test's name, and what its failure must say. */
 const EXPECTED: Record<MutationName, { test: RegExp; reason: RegExp }> = {
   "no-authorizer": { test: /refuses a wrong password/, reason: /a wrong password was answered 200/ },
-  "no-table-grant": { test: /makes no AWS call/, reason: /Consumer.* may not dynamodb:Batch(Write|Get)Item/ },
-  "no-report-batch-item-failures": { test: /delivers the stream/, reason: /no ReportBatchItemFailures/ },
-  "no-failure-destination": { test: /delivers the stream/, reason: /no on-failure destination/ },
+  "no-table-grant": { test: /makes no AWS call/, reason: /Consumer.* may not dynamodb:(PutItem|BatchGetItem)/ },
+  "no-report-batch-item-failures": { test: /reports a record whose writes keep failing/, reason: /no ReportBatchItemFailures/ },
+  "no-failure-destination": { test: /keeps retrying a record the deployment cannot write/, reason: /no on-failure destination/ },
   "no-producer-put-records": { test: /makes no AWS call/, reason: /user\/.*producer may not kinesis:PutRecords/ },
   "no-secret-read-grant": { test: /makes no AWS call/, reason: /Authorizer.* may not secretsmanager:GetSecretValue/ },
+  "no-parking-send-grant": { test: /makes no AWS call/, reason: /Consumer.* may not sqs:SendMessage/ },
 };
 
 interface Outcome {

@@ -16,6 +16,7 @@
  *
  * `npm run e2e` runs this file alone with the steps printed.
  */
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -25,10 +26,10 @@ import { IAMClient, ListAccessKeysCommand, ListUsersCommand } from "@aws-sdk/cli
 import { DescribeStreamSummaryCommand, KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { GetEventSourceMappingCommand, LambdaClient, ListEventSourceMappingsCommand } from "@aws-sdk/client-lambda";
-import { S3Client } from "@aws-sdk/client-s3";
+import { DeleteBucketPolicyCommand, GetBucketEncryptionCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 
@@ -37,9 +38,10 @@ import { DeployedFunction } from "./support/deployed-function";
 import { addressesInState, cdktf, clientConfig, EmulatedDeployment, inventory, leftovers, prepareDeployment, requestedMutation, resourceAddresses } from "./support/emulated-deployment";
 import { MOTO_GAPS } from "./support/emulator-gaps";
 import { denied, evaluateCalls, formatDenials, PrincipalPolicies, readRolePolicies, readUserPolicies, withImpliedKmsCalls } from "./support/iam-check";
-import { KinesisPoller, mappingSettings, PollSummary } from "./support/kinesis-poller";
+import { InvokeOutcome, KinesisPoller, mappingSettings, PollSummary } from "./support/kinesis-poller";
 import { EmulatedRestApi } from "./support/rest-api-gateway";
 import { unexplainedChanges } from "./support/terraform";
+import { receiveAll } from "../helpers/queues";
 
 const STACK = "streaming-ingest-dev";
 const REGION = "us-east-1";
@@ -87,8 +89,15 @@ describe(`deploy tier and end to end: ${STACK} on moto`, () => {
     let username: string;
     const functions = new Map<string, Promise<DeployedFunction>>();
     const accepted: string[] = [];
-    let poison: { sequenceNumber: string; shardId: string };
+    /** Poison records put into the stream: the bytes, and why the consumer must park them. */
+    const poison: Array<{ bytes: Buffer; reason: string; partitionKey: string }> = [];
     let summary: PollSummary;
+    const outcomes: InvokeOutcome[] = [];
+    /** The poller's clock runs this far ahead of the wall clock: records age without waiting. */
+    let clockAheadMs = 0;
+    let deployedMapping: ReturnType<typeof mappingSettings>;
+    /** Called after each invocation (the record-age phase moves the clock with it). */
+    let afterInvoke: (outcome: InvokeOutcome) => void = () => undefined;
 
     beforeAll(async () => {
       const cfg = clientConfig(deployment);
@@ -106,15 +115,27 @@ describe(`deploy tier and end to end: ${STACK} on moto`, () => {
       consumer = await load(mapping.FunctionArn!);
       // Lambda reads the stream and sends on-failure records with the function's execution role.
       const asConsumer = { ...cfg, endpoint: recorder.endpoint, credentials: credentialsFor(consumer.principal) };
-      poller = new KinesisPoller(mappingSettings(mapping), {
+      deployedMapping = mappingSettings(mapping);
+      poller = new KinesisPoller(deployedMapping, {
         kinesis: new KinesisClient({ ...asConsumer, requestHandler: new NodeHttpHandler() }),
         sqs: new SQSClient(asConsumer),
         sns: new SNSClient(asConsumer),
         s3: new S3Client({ ...asConsumer, forcePathStyle: true }),
-        invoke: (event) => consumer.invoke(event),
+        invoke: async (event) => {
+          const outcome = await consumer.invoke(event);
+          outcomes.push(outcome);
+          afterInvoke(outcome);
+          return outcome;
+        },
+        now: () => new Date(Date.now() + clockAheadMs),
         functionRoleArn: consumer.roleArn,
       });
       await poller.start();
+      // moto gap: it enforces a bucket policy's principal-"*" statements but ignores their conditions,
+      // so the failure bucket's TLS-only Deny (aws:SecureTransport false) refuses every request
+      // over the emulator's plain HTTP. On AWS the consumer and Lambda write over TLS; here the
+      // policy is removed so the parked/ objects and on-failure records can be written and read.
+      await new S3Client({ ...cfg, forcePathStyle: true }).send(new DeleteBucketPolicyCommand({ Bucket: outputs.Pipeline_failure_bucket }));
 
       // The API: the deployed REST API and stage the URL output names.
       const url = new URL(outputs.Pipeline_api_url);
@@ -178,23 +199,37 @@ describe(`deploy tier and end to end: ${STACK} on moto`, () => {
       expect(missing.headers.get("www-authenticate")).toMatch(/^Basic/);
     });
 
+    it("accepts a /submit whose path eventId differs from the body's (the consumer parks it: partition-key-mismatch)", async () => {
+      step("POST /submit/<stream>/evt-forged with a body claiming eventId evt-victim");
+      const body = { eventId: "evt-victim", note: "forged" };
+      const response = await submit("evt-forged", body, basic(username, password));
+      expect(response.status).toBe(200);
+      poison.push({ bytes: Buffer.from(JSON.stringify(body)), reason: "partition-key-mismatch", partitionKey: "evt-forged" });
+    });
+
     it("lets the partner producer put records with its own access key", async () => {
-      step("the partner producer puts a good record and a poison record (not JSON) with its access key");
+      step("the partner producer puts a good record, a record that is not JSON, invalid UTF-8 and an 800 KB poison record");
       const iam = new IAMClient(clientConfig(deployment));
       const producerName = await userOfAccessKey(iam, outputs.Pipeline_producer_access_key_id);
       const kinesis = new KinesisClient({ ...clientConfig(deployment), endpoint: recorder.endpoint, credentials: credentialsFor(`user/${producerName}`), requestHandler: new NodeHttpHandler() });
+      const bad = [
+        { bytes: Buffer.from("<xml>not json</xml>"), reason: "invalid-json", partitionKey: "partner" },
+        { bytes: Buffer.from([0x7b, 0x22, 0x65, 0x76, 0x65, 0x6e, 0x74, 0x49, 0x64, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]), reason: "invalid-utf8", partitionKey: "partner" },
+        // Its parking message would pass SQS's 1 MiB (base64 grows it by a third): parked in S3.
+        { bytes: Buffer.concat([Buffer.from("<"), Buffer.alloc(800 * 1024, 0x78)]), reason: "invalid-json", partitionKey: "partner-large" },
+      ];
       const out = await kinesis.send(
         new PutRecordsCommand({
           StreamName: outputs.Pipeline_stream_name,
           Records: [
             { PartitionKey: "evt-6", Data: Buffer.from(JSON.stringify({ eventId: "evt-6", from: "partner" })) },
-            { PartitionKey: "partner", Data: Buffer.from("<xml>not json</xml>") },
+            ...bad.map((b) => ({ PartitionKey: b.partitionKey, Data: b.bytes })),
           ],
         }),
       );
       expect(out.FailedRecordCount ?? 0).toBe(0);
       accepted.push("evt-6");
-      poison = { sequenceNumber: out.Records![1].SequenceNumber!, shardId: out.Records![1].ShardId! };
+      poison.push(...bad);
     });
 
     it("delivers the stream to the deployed consumer as the deployed event source mapping says", async () => {
@@ -207,9 +242,10 @@ describe(`deploy tier and end to end: ${STACK} on moto`, () => {
       if (summary.discarded > 0) {
         throw new Error(`${summary.discarded} record(s) were discarded after the mapping's retries: it has no on-failure destination`);
       }
-      // Every accepted event processed; the poison record given up to the on-failure destination.
-      expect(summary.recordsDelivered).toBe(accepted.length);
-      expect(summary.onFailure.map((f) => f.batchSize)).toEqual([1]);
+      // Every record handled at the first attempt: the accepted events written, the poison parked; nothing given up on.
+      expect(summary.recordsDelivered).toBe(accepted.length + poison.length);
+      expect(summary.onFailure).toEqual([]);
+      expect(outcomes.every((o) => o.ok)).toBe(true);
     });
 
     it("writes exactly the accepted events to the table, with their fields", async () => {
@@ -219,18 +255,105 @@ describe(`deploy tier and end to end: ${STACK} on moto`, () => {
       expect(items.find((i) => i.eventId === "evt-6")).toMatchObject({ from: "partner" });
     });
 
-    it("reports the poison record, and after the deployed retries it reaches the on-failure destination", async () => {
-      step("the on-failure destination holds the poison record's shard and sequence number");
-      const sqs = new SQSClient(clientConfig(deployment));
-      const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: outputs.Pipeline_failure_queue_url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-      const bodies = (received.Messages ?? []).map((m) => JSON.parse(m.Body!));
-      expect(bodies).toEqual([
-        expect.objectContaining({
-          requestContext: expect.objectContaining({ condition: "RetryAttemptsExhausted" }),
-          KinesisBatchInfo: expect.objectContaining({ shardId: poison.shardId, startSequenceNumber: poison.sequenceNumber, endSequenceNumber: poison.sequenceNumber, batchSize: 1 }),
-        }),
-      ]);
-      expect(summary.discarded).toBe(0);
+    it("parks every poison record at once in the deployed parking queue, byte-exact (an 800 KB one in the failure bucket under parked/)", async () => {
+      step("the parking queue holds each poison record with its exact bytes, reason, partition key and place in the stream");
+      const parked = await receiveAll(new SQSClient(clientConfig(deployment)), outputs.Pipeline_parking_queue_url);
+      const s3 = new S3Client({ ...clientConfig(deployment), forcePathStyle: true });
+      const got: Array<{ bytes: Buffer; reason: string; partitionKey: string }> = [];
+      for (const m of parked) {
+        expect(m).toMatchObject({ version: 1, streamArn: outputs.Pipeline_stream_arn, shardId: expect.stringMatching(/^shardId-/), sequenceNumber: expect.stringMatching(/^\d+$/) });
+        let bytes: Buffer;
+        if (m.payloadObject) {
+          expect(m.payloadObject).toMatchObject({ bucket: outputs.Pipeline_failure_bucket, key: expect.stringMatching(/^parked\//) });
+          const object = await s3.send(new GetObjectCommand({ Bucket: m.payloadObject.bucket, Key: m.payloadObject.key }));
+          bytes = Buffer.from(await object.Body!.transformToByteArray());
+        } else {
+          bytes = Buffer.from(m.payload, "base64");
+        }
+        expect(createHash("sha256").update(bytes).digest("hex")).toBe(m.payloadSha256);
+        got.push({ bytes, reason: m.reason, partitionKey: m.partitionKey });
+      }
+      const key = (p: { bytes: Buffer; reason: string; partitionKey: string }) => `${p.reason}|${p.partitionKey}|${p.bytes.toString("hex")}`;
+      expect(got.map(key).sort()).toEqual(poison.map(key).sort());
+      expect(parked.filter((m) => m.payloadObject)).toHaveLength(1);
+    });
+
+    it("absorbs a throttling burst inside the invocation, and reports a record whose writes keep failing on the network for retry, then writes it", async () => {
+      step("throttling burst (6 PutItem calls refused with ProvisionedThroughputExceeded), then 5 connection resets");
+      const iam = new IAMClient(clientConfig(deployment));
+      const producerName = await userOfAccessKey(iam, outputs.Pipeline_producer_access_key_id);
+      const kinesis = new KinesisClient({ ...clientConfig(deployment), endpoint: recorder.endpoint, credentials: credentialsFor(`user/${producerName}`), requestHandler: new NodeHttpHandler() });
+      const putOne = (eventId: string) =>
+        kinesis.send(new PutRecordsCommand({ StreamName: outputs.Pipeline_stream_name, Records: [{ PartitionKey: eventId, Data: Buffer.from(JSON.stringify({ eventId, phase: "transient" })) }] }));
+      let throttles = 6;
+      recorder.inject(({ principal, target }) => (principal === consumer.principal && target.endsWith(".PutItem") && throttles-- > 0 ? "throttling" : undefined));
+      outcomes.length = 0;
+      await putOne("evt-throttled");
+      const burst = await poller.drain();
+      expect({ outcomes: outcomes.map((o) => (o.ok ? (o.payload as any)?.batchItemFailures?.length ?? 0 : o.errorType)), delivered: burst.recordsDelivered, throttles: Math.max(throttles, 0) }).toEqual({ outcomes: [0], delivered: 1, throttles: 0 });
+
+      let resets = 5;
+      recorder.inject(({ principal, target }) => (principal === consumer.principal && target.endsWith(".PutItem") && resets-- > 0 ? "connection-reset" : undefined));
+      outcomes.length = 0;
+      const [put] = (await putOne("evt-reset")).Records!;
+      const phase = await poller.drain();
+      recorder.inject(undefined);
+      if (phase.ignoredBatchItemFailures > 0) {
+        throw new Error(`the consumer reported ${phase.ignoredBatchItemFailures} failed record(s), but the mapping ignores batch item failures (no ReportBatchItemFailures): they count as processed and are lost`);
+      }
+      expect(outcomes.every((o) => o.ok)).toBe(true);
+      expect((outcomes[0] as any).payload.batchItemFailures).toEqual([{ itemIdentifier: put.SequenceNumber }]);
+      expect(phase).toMatchObject({ recordsDelivered: 1, onFailure: [], discarded: 0 });
+      accepted.push("evt-throttled", "evt-reset");
+      const items = ((await new DynamoDBClient(clientConfig(deployment)).send(new ScanCommand({ TableName: outputs.Pipeline_table_name }))).Items ?? []).map((i) => unmarshall(i));
+      expect(items.filter((i) => i.phase === "transient").map((i) => i.eventId).sort()).toEqual(["evt-reset", "evt-throttled"]);
+    });
+
+    it("fails invocations instead of parking while the table refuses the consumer (AccessDenied), and writes the record once it is allowed again", async () => {
+      step("AccessDenied phase: the consumer's PutItem is refused three times, then allowed");
+      let refusals = 3;
+      recorder.inject(({ principal, target }) => (principal === consumer.principal && target.endsWith(".PutItem") && refusals-- > 0 ? "access-denied" : undefined));
+      outcomes.length = 0;
+      const iam = new IAMClient(clientConfig(deployment));
+      const producerName = await userOfAccessKey(iam, outputs.Pipeline_producer_access_key_id);
+      const kinesis = new KinesisClient({ ...clientConfig(deployment), endpoint: recorder.endpoint, credentials: credentialsFor(`user/${producerName}`), requestHandler: new NodeHttpHandler() });
+      await kinesis.send(new PutRecordsCommand({ StreamName: outputs.Pipeline_stream_name, Records: [{ PartitionKey: "evt-7", Data: Buffer.from(JSON.stringify({ eventId: "evt-7", phase: "denied" })) }] }));
+      const phase = await poller.drain();
+      recorder.inject(undefined);
+      accepted.push("evt-7");
+      expect(outcomes.map((o) => (o.ok ? "ok" : o.errorType))).toEqual(["AccessDeniedException", "AccessDeniedException", "AccessDeniedException", "ok"]);
+      expect(phase).toMatchObject({ recordsDelivered: 1, onFailure: [], discarded: 0 });
+      expect(await receiveAll(new SQSClient(clientConfig(deployment)), outputs.Pipeline_parking_queue_url)).toEqual([]);
+      const items = ((await new DynamoDBClient(clientConfig(deployment)).send(new ScanCommand({ TableName: outputs.Pipeline_table_name }))).Items ?? []).map((i) => unmarshall(i));
+      expect(items.find((i) => i.eventId === "evt-7")).toMatchObject({ phase: "denied" });
+    });
+
+    it("keeps retrying a record the deployment cannot write until it is an hour from expiry, then keeps it, payload included, in the S3 failure bucket", async () => {
+      step("record-age phase: PutItem refused throughout; the clock moves past the mapping's maximum record age");
+      recorder.inject(({ principal, target }) => (principal === consumer.principal && target.endsWith(".PutItem") ? "access-denied" : undefined));
+      outcomes.length = 0;
+      const settings = deployedMapping;
+      expect(settings).toMatchObject({ maximumRetryAttempts: -1, maximumRecordAgeInSeconds: 23 * 3600 });
+      afterInvoke = () => {
+        if (outcomes.length === 2) clockAheadMs = (settings.maximumRecordAgeInSeconds + 60) * 1000;
+      };
+      const iam = new IAMClient(clientConfig(deployment));
+      const producerName = await userOfAccessKey(iam, outputs.Pipeline_producer_access_key_id);
+      const kinesis = new KinesisClient({ ...clientConfig(deployment), endpoint: recorder.endpoint, credentials: credentialsFor(`user/${producerName}`), requestHandler: new NodeHttpHandler() });
+      const bytes = Buffer.from(JSON.stringify({ eventId: "evt-8", phase: "expired" }));
+      await kinesis.send(new PutRecordsCommand({ StreamName: outputs.Pipeline_stream_name, Records: [{ PartitionKey: "evt-8", Data: bytes }] }));
+      const phase = await poller.drain();
+      recorder.inject(undefined);
+      afterInvoke = () => undefined;
+      expect(outcomes.map((o) => (o.ok ? "ok" : o.errorType))).toEqual(["AccessDeniedException", "AccessDeniedException"]);
+      if (phase.discarded > 0) throw new Error(`${phase.discarded} record(s) were discarded after the mapping's record age ran out: it has no on-failure destination`);
+      expect(phase.onFailure).toEqual([expect.objectContaining({ condition: "RecordAgeExceeded", batchSize: 1, destination: `arn:aws:s3:::${outputs.Pipeline_failure_bucket}` })]);
+      const s3 = new S3Client({ ...clientConfig(deployment), forcePathStyle: true });
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: outputs.Pipeline_failure_bucket, Prefix: "aws/lambda/" }));
+      expect(listed.Contents ?? []).toHaveLength(1);
+      const object = await s3.send(new GetObjectCommand({ Bucket: outputs.Pipeline_failure_bucket, Key: listed.Contents![0].Key! }));
+      const record = JSON.parse(await object.Body!.transformToString());
+      expect(Buffer.from(record.payload.Records[0].kinesis.data, "base64")).toEqual(bytes);
     });
 
     it("makes no AWS call that the deployed IAM policies do not allow (functions, the API's role, the producer)", async () => {
@@ -246,8 +369,11 @@ describe(`deploy tier and end to end: ${STACK} on moto`, () => {
       }
       // Each kind of caller made calls: a missing grant anywhere shows up as a denial below.
       expect(Object.keys(principals).length).toBeGreaterThanOrEqual(4);
+      // The consumer's parking calls among them (a client bypassing the recorder would escape the check).
+      const consumerActions = new Set(recorder.callsOf(consumer.principal).map((c) => c.action));
+      expect(["sqs:SendMessage", "s3:PutObject", "dynamodb:PutItem"].filter((a) => !consumerActions.has(a))).toEqual([]);
       const keys = await customerKeysOf(cfg, outputs);
-      const verdicts = await evaluateCalls(withImpliedKmsCalls(calls, (arn) => keys.get(arn)), principals);
+      const verdicts = await evaluateCalls(withImpliedKmsCalls(calls, keyOfResource(keys)), principals);
       const denials = denied(verdicts);
       if (denials.length > 0) throw new Error(`denied by the deployed IAM policies:\n${formatDenials(denials)}`);
       expect(verdicts.length).toBeGreaterThan(0);
@@ -273,7 +399,7 @@ async function userOfAccessKey(iam: IAMClient, accessKeyId: string | undefined):
 
 /**
  * The customer-managed KMS key of each deployed resource whose use implies KMS calls with the
- * caller's permissions (the stream, the credentials secret, the failure queue). AWS-managed keys
+ * caller's permissions (the stream, the credentials secret, the parking queue, the failure bucket). AWS-managed keys
  * (alias/aws/*) are left out: their key policies grant every principal of the account.
  */
 async function customerKeysOf(cfg: ReturnType<typeof clientConfig>, outputs: Record<string, any>): Promise<Map<string, string>> {
@@ -288,7 +414,15 @@ async function customerKeysOf(cfg: ReturnType<typeof clientConfig>, outputs: Rec
   await addIfCustomer(outputs.Pipeline_stream_arn, stream.StreamDescriptionSummary?.KeyId);
   const secret = await new SecretsManagerClient(cfg).send(new DescribeSecretCommand({ SecretId: outputs.Pipeline_api_credentials_secret_arn }));
   await addIfCustomer(secret.ARN!, secret.KmsKeyId);
-  const queue = await new SQSClient(cfg).send(new GetQueueAttributesCommand({ QueueUrl: outputs.Pipeline_failure_queue_url, AttributeNames: ["QueueArn", "KmsMasterKeyId"] }));
+  const queue = await new SQSClient(cfg).send(new GetQueueAttributesCommand({ QueueUrl: outputs.Pipeline_parking_queue_url, AttributeNames: ["QueueArn", "KmsMasterKeyId"] }));
   await addIfCustomer(queue.Attributes!.QueueArn!, queue.Attributes!.KmsMasterKeyId);
+  const encryption = await new S3Client({ ...cfg, forcePathStyle: true }).send(new GetBucketEncryptionCommand({ Bucket: outputs.Pipeline_failure_bucket }));
+  await addIfCustomer(`arn:aws:s3:::${outputs.Pipeline_failure_bucket}`, encryption.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID);
   return keys;
 }
+
+/** The key of a resource's ARN, an S3 object's being its bucket's. */
+function keyOfResource(keys: Map<string, string>): (arn: string) => string | undefined {
+  return (arn) => keys.get(arn) ?? (arn.startsWith("arn:aws:s3:::") ? keys.get(arn.split("/")[0]) : undefined);
+}
+

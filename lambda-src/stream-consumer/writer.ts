@@ -1,30 +1,32 @@
-import {
-  BatchGetCommand,
-  BatchWriteCommand,
-  DynamoDBDocumentClient,
-  PutCommand,
-} from "@aws-sdk/lib-dynamodb";
-import { DecodedItem, isLaterSequence, PoisonRecordError, SEQUENCE_ATTRIBUTE } from "./records";
+import { BatchGetCommand, DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DecodedItem, ORDER_ATTRIBUTE, PoisonRecordError } from "./records";
 
 /**
- * Idempotent, fast writes of many items.
+ * Exact, idempotent writes of many items.
  *
- * Design (figures in bench/results.md): the newest record per key wins inside a batch; one
- * BatchGetItem per 100 keys reads the stored sequence numbers; only items newer than what is
- * stored are written, by BatchWriteItem, 25 per call, several calls in flight. A replay therefore
- * writes nothing and an older record never overwrites a newer one. BatchWriteItem takes no
- * condition expressions, so the guard is the read; the one race it leaves (the same key written
- * from two shards in the same millisecond) cannot happen when the partition key is the item key,
- * as the ingest API does, because Kinesis then keeps one key in one shard, in order.
+ * Every item carries its place in time (`_order`: original arrival time, then original sequence
+ * number; a replay keeps its original ones). The newest record per key wins inside a batch, and
+ * each write is a PutItem conditioned on the stored `_order` being older (or absent), so neither
+ * a replay, a duplicate, nor a race between two writers of one key ever replaces a newer
+ * version: DynamoDB decides, per item, atomically. BatchWriteItem takes no conditions, hence
+ * PutItem, many in flight.
+ *
+ * Strategy `read-then-write` first reads the stored `_order`s with a strongly consistent
+ * BatchGetItem and skips what is already current (fewer writes when replays dominate); the
+ * write stays conditional, because the read alone leaves a race. bench/idempotency.ts compares
+ * the two.
  */
 
 export type WriteOutcome = "written" | "unchanged" | "superseded";
+export type WriteStrategy = "conditional" | "read-then-write";
 
 export interface WriterOptions {
   readonly tableName: string;
   /** Epoch ms after which no retry starts (the function's remaining time, minus a margin). */
   readonly deadline: number;
-  /** BatchWriteItem calls in flight at once. @default 8 */
+  /** Conditional writes alone, or a consistent read first. @default "conditional" */
+  readonly strategy?: WriteStrategy;
+  /** Calls in flight at once. @default 16 */
   readonly concurrency?: number;
   /** First retry delay in ms; doubles each attempt, capped at maxDelayMs, with full jitter. @default 50 */
   readonly baseDelayMs?: number;
@@ -38,11 +40,10 @@ export interface WriterOptions {
   readonly now?: () => number;
 }
 
-export const BATCH_WRITE_LIMIT = 25;
 export const BATCH_GET_LIMIT = 100;
 
 /** Error codes DynamoDB returns when it is overloaded: retry the same request later. */
-const RETRYABLE = new Set([
+export const RETRYABLE = new Set([
   "ProvisionedThroughputExceededException",
   "ThrottlingException",
   "RequestLimitExceeded",
@@ -61,12 +62,12 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** The newest item per key (by sequence number), and the older ones it supersedes. */
+/** The newest item per key (by `_order`), and the older ones it supersedes. */
 export function latestPerKey(items: readonly DecodedItem[]): { latest: DecodedItem[]; superseded: Map<DecodedItem, DecodedItem> } {
   const best = new Map<string, DecodedItem>();
   for (const item of items) {
     const current = best.get(item.keyId);
-    if (!current || isLaterSequence(item.sequenceNumber, current.sequenceNumber)) best.set(item.keyId, item);
+    if (!current || item.order > current.order) best.set(item.keyId, item);
   }
   const superseded = new Map<DecodedItem, DecodedItem>();
   for (const item of items) {
@@ -90,15 +91,20 @@ async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T
   return results;
 }
 
-class DeadlineError extends Error {
+/** The function's time ran short while DynamoDB was still throttling: the record is retried later. */
+export class DeadlineError extends Error {
   constructor(what: string) {
     super(`out of time: ${what} still pending when the function's time ran short`);
     this.name = "DeadlineError";
   }
 }
 
+/** The condition of every write: nothing stored, or something older. */
+const NEWER_THAN_STORED = "attribute_not_exists(#order) OR #order < :order";
+
 /** Writes batches of decoded items idempotently; see the file comment. */
 export class ItemWriter {
+  private readonly strategy: WriteStrategy;
   private readonly concurrency: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
@@ -110,7 +116,8 @@ export class ItemWriter {
     private readonly client: Pick<DynamoDBDocumentClient, "send">,
     private readonly options: WriterOptions,
   ) {
-    this.concurrency = options.concurrency ?? 8;
+    this.strategy = options.strategy ?? "conditional";
+    this.concurrency = options.concurrency ?? 16;
     this.baseDelayMs = options.baseDelayMs ?? 50;
     this.maxDelayMs = options.maxDelayMs ?? 2000;
     this.random = options.random ?? Math.random;
@@ -120,28 +127,28 @@ export class ItemWriter {
 
   /**
    * Writes the items; returns one settled result per input item, in order. A rejected result
-   * means the record must be retried (or, for a PoisonRecordError, can never be written).
+   * carries why: a PoisonRecordError (never writable), or the AWS error (see consume.ts).
    */
   async writeAll(items: readonly DecodedItem[]): Promise<PromiseSettledResult<WriteOutcome>[]> {
     const { latest, superseded } = latestPerKey(items);
     const outcome = new Map<DecodedItem, PromiseSettledResult<WriteOutcome>>();
-    let stored: Map<string, string>;
-    try {
-      stored = await this.storedSequences(latest);
-    } catch (error) {
-      return items.map(() => ({ status: "rejected", reason: error }));
-    }
-    const toWrite: DecodedItem[] = [];
-    for (const item of latest) {
-      const current = stored.get(item.keyId);
-      if (current !== undefined && !isLaterSequence(item.sequenceNumber, current)) {
-        outcome.set(item, { status: "fulfilled", value: "unchanged" });
-      } else {
-        toWrite.push(item);
+    let toWrite = latest;
+    if (this.strategy === "read-then-write") {
+      let stored: Map<string, string>;
+      try {
+        stored = await this.storedOrders(latest);
+      } catch (error) {
+        return items.map(() => ({ status: "rejected", reason: error }));
+      }
+      toWrite = [];
+      for (const item of latest) {
+        const current = stored.get(item.keyId);
+        if (current !== undefined && current >= item.order) outcome.set(item, { status: "fulfilled", value: "unchanged" });
+        else toWrite.push(item);
       }
     }
-    await mapBounded(chunk(toWrite, BATCH_WRITE_LIMIT), this.concurrency, async (group) => {
-      for (const [item, result] of await this.writeChunk(group)) outcome.set(item, result);
+    await mapBounded(toWrite, this.concurrency, async (item) => {
+      outcome.set(item, await this.settle(() => this.putIfNewer(item)));
     });
     return items.map((item) => {
       const winner = superseded.get(item);
@@ -152,11 +159,44 @@ export class ItemWriter {
     });
   }
 
-  /** keyId -> stored sequence number, for the keys that have an item. */
-  private async storedSequences(items: readonly DecodedItem[]): Promise<Map<string, string>> {
+  private async settle(fn: () => Promise<WriteOutcome>): Promise<PromiseSettledResult<WriteOutcome>> {
+    try {
+      return { status: "fulfilled", value: await fn() };
+    } catch (reason) {
+      return { status: "rejected", reason };
+    }
+  }
+
+  /** One conditional PutItem: "written", or "unchanged" when the stored version is as new or newer. */
+  private async putIfNewer(item: DecodedItem): Promise<WriteOutcome> {
+    try {
+      await this.withRetry("PutItem", 0, () =>
+        this.client.send(
+          new PutCommand({
+            TableName: this.options.tableName,
+            Item: item.item,
+            ConditionExpression: NEWER_THAN_STORED,
+            ExpressionAttributeNames: { "#order": ORDER_ATTRIBUTE },
+            ExpressionAttributeValues: { ":order": item.order },
+          }),
+        ),
+      );
+      return "written";
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      if (name === "ConditionalCheckFailedException") return "unchanged";
+      // The item itself is refused (nesting, a value DynamoDB cannot hold): retrying cannot help.
+      if (name === "ValidationException") throw new PoisonRecordError("schema-violation", `DynamoDB refused the item (${name})`);
+      throw error;
+    }
+  }
+
+  /** keyId -> stored `_order`, for the keys that have an item (strongly consistent reads). */
+  private async storedOrders(items: readonly DecodedItem[]): Promise<Map<string, string>> {
     const stored = new Map<string, string>();
     const keyIdOf = new Map(items.map((i) => [JSON.stringify(Object.values(i.key)), i.keyId]));
     const keyNames = items.length > 0 ? Object.keys(items[0].key) : [];
+    const projected = [...keyNames, ORDER_ATTRIBUTE];
     await mapBounded(chunk(items, BATCH_GET_LIMIT), this.concurrency, async (group) => {
       let keys: Record<string, unknown>[] = group.map((i) => i.key);
       for (let attempt = 0; keys.length > 0; attempt++) {
@@ -166,10 +206,9 @@ export class ItemWriter {
               RequestItems: {
                 [this.options.tableName]: {
                   Keys: keys,
-                  ProjectionExpression: [...keyNames, SEQUENCE_ATTRIBUTE].map((_, n) => `#a${n}`).join(", "),
-                  ExpressionAttributeNames: Object.fromEntries(
-                    [...keyNames, SEQUENCE_ATTRIBUTE].map((name, n) => [`#a${n}`, name]),
-                  ),
+                  ConsistentRead: true,
+                  ProjectionExpression: projected.map((_, n) => `#a${n}`).join(", "),
+                  ExpressionAttributeNames: Object.fromEntries(projected.map((name, n) => [`#a${n}`, name])),
                 },
               },
             }),
@@ -177,69 +216,14 @@ export class ItemWriter {
         );
         for (const found of response.Responses?.[this.options.tableName] ?? []) {
           const keyId = keyIdOf.get(JSON.stringify(keyNames.map((k) => found[k])));
-          const seq = found[SEQUENCE_ATTRIBUTE];
-          if (keyId !== undefined && typeof seq === "string") stored.set(keyId, seq);
+          const order = found[ORDER_ATTRIBUTE];
+          if (keyId !== undefined && typeof order === "string") stored.set(keyId, order);
         }
         keys = (response.UnprocessedKeys?.[this.options.tableName]?.Keys as Record<string, unknown>[]) ?? [];
         if (keys.length > 0) await this.pause(attempt, "BatchGetItem unprocessed keys");
       }
     });
     return stored;
-  }
-
-  /** One BatchWriteItem group, retrying unprocessed items; isolates items DynamoDB rejects. */
-  private async writeChunk(group: DecodedItem[]): Promise<Map<DecodedItem, PromiseSettledResult<WriteOutcome>>> {
-    const results = new Map<DecodedItem, PromiseSettledResult<WriteOutcome>>();
-    let pending = group;
-    try {
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        const response = await this.withRetry("BatchWriteItem", attempt, () =>
-          this.client.send(
-            new BatchWriteCommand({
-              RequestItems: { [this.options.tableName]: pending.map((i) => ({ PutRequest: { Item: i.item } })) },
-            }),
-          ),
-        );
-        const keyNames = Object.keys(pending[0].key);
-        const unprocessed = new Set(
-          (response.UnprocessedItems?.[this.options.tableName] ?? []).map((r) =>
-            JSON.stringify(keyNames.map((k) => r.PutRequest?.Item?.[k])),
-          ),
-        );
-        for (const item of pending) {
-          if (!unprocessed.has(item.keyId)) results.set(item, { status: "fulfilled", value: "written" });
-        }
-        pending = pending.filter((i) => !results.has(i));
-        if (pending.length > 0) await this.pause(attempt, `${pending.length} unprocessed items`);
-      }
-    } catch (error) {
-      if ((error as { name?: string }).name === "ValidationException" && pending.length > 0) {
-        // One bad item fails the whole call: write them one by one to find it.
-        for (const [item, result] of await this.writeOneByOne(pending)) results.set(item, result);
-      } else {
-        for (const item of pending) results.set(item, { status: "rejected", reason: error });
-      }
-    }
-    return results;
-  }
-
-  private async writeOneByOne(items: DecodedItem[]): Promise<Map<DecodedItem, PromiseSettledResult<WriteOutcome>>> {
-    const results = new Map<DecodedItem, PromiseSettledResult<WriteOutcome>>();
-    await mapBounded(items, this.concurrency, async (item) => {
-      try {
-        await this.withRetry("PutItem", 0, () =>
-          this.client.send(new PutCommand({ TableName: this.options.tableName, Item: item.item })),
-        );
-        results.set(item, { status: "fulfilled", value: "written" });
-      } catch (error) {
-        const reason =
-          (error as { name?: string }).name === "ValidationException"
-            ? new PoisonRecordError("rejected-by-dynamodb", (error as Error).message)
-            : error;
-        results.set(item, { status: "rejected", reason });
-      }
-    });
-    return results;
   }
 
   /** Calls `fn`, retrying DynamoDB overload errors with backoff until the deadline. */

@@ -112,6 +112,8 @@ export interface IDataStream extends IConstruct {
   readonly streamName: string;
   /** The customer-managed key, when the stream uses one. */
   readonly encryptionKey?: IEncryptionKey;
+  /** How long the stream keeps records; undefined for an imported stream given none. */
+  readonly retentionPeriod?: Duration;
   grantRead(grantee: IGrantable): void;
   grantWrite(grantee: IGrantable): void;
   grantReadWrite(grantee: IGrantable): void;
@@ -181,6 +183,8 @@ export interface DataStreamAttributes {
   readonly streamName?: string;
   /** The stream's customer-managed key, so grants include the KMS statements. @default none (AWS-managed key) */
   readonly encryptionKey?: IEncryptionKey;
+  /** The stream's retention, so a consumer can keep its record-age limit below it. @default unknown */
+  readonly retentionPeriod?: Duration;
 }
 
 const STREAM_ARN = /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/[a-zA-Z0-9_.-]{1,128}$/;
@@ -189,9 +193,11 @@ class ImportedDataStream extends DataStreamBase {
   readonly streamArn: string;
   readonly streamName: string;
   readonly encryptionKey?: IEncryptionKey;
+  readonly retentionPeriod?: Duration;
 
   constructor(scope: Construct, id: string, attrs: DataStreamAttributes) {
     super(scope, id);
+    this.retentionPeriod = attrs.retentionPeriod;
     this.streamName = nameOfImportedArn(this, { arnProp: "streamArn", arn: attrs.streamArn, pattern: STREAM_ARN, description: "a Kinesis stream ARN", nameProp: "streamName", name: attrs.streamName });
     this.streamArn = attrs.streamArn;
     this.encryptionKey = attrs.encryptionKey;

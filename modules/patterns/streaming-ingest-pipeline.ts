@@ -4,7 +4,7 @@ import { AwsEnvironment } from "../core/aws-environment";
 import { applyRemovalPolicy, RemovalPolicy } from "../core/removal-policy";
 import { DataStream, DataStreamProps, IDataStream } from "../kinesis/data-stream";
 import { EventTable, EventTableProps, IEventTable } from "../dynamodb/event-table";
-import { StreamConsumer, StreamConsumerProps } from "../lambda/stream-consumer";
+import { FailureDestination, StreamConsumer, StreamConsumerProps } from "../lambda/stream-consumer";
 import { IngestApi, IngestApiProps } from "../apigateway/ingest-api";
 import { DeliveryStream } from "../firehose/delivery-stream";
 import { S3Destination, S3DestinationProps } from "../firehose/s3-destination";
@@ -53,7 +53,7 @@ export interface StreamingIngestPipelineProps {
 
 /**
  * The whole streaming-ingest design in one construct: Basic-auth API → Kinesis (KMS) → Lambda →
- * DynamoDB with an SQS failure queue, Kinesis → Firehose → S3, optional partner producer access,
+ * DynamoDB with a parking queue and an S3 failure bucket, Kinesis → Firehose → S3, optional partner producer access,
  * a dashboard, and outputs. Every part takes its own props; existing streams, tables, buckets and
  * secrets are accepted.
  */
@@ -84,14 +84,6 @@ export class StreamingIngestPipeline extends Construct {
     this.stream =
       props.existingStream ?? new DataStream(this, "Stream", { streamName: `${prefix}-events`, alarmActions, ...props.stream, outputs: false });
     this.table = props.existingTable ?? new EventTable(this, "Table", { tableName: `${prefix}-events`, alarmActions, ...props.table });
-    this.consumer = new StreamConsumer(this, "Consumer", {
-      failureQueueName: props.consumer?.failureQueue ? undefined : `${prefix}-consumer-failures`,
-      alarmActions,
-      ...props.consumer,
-      function: { functionName: `${prefix}-stream-consumer`, ...props.consumer?.function },
-      stream: this.stream,
-      table: this.table,
-    });
     this.api = new IngestApi(this, "Api", {
       apiName: `${prefix}-ingest`,
       ...props.api,
@@ -101,13 +93,26 @@ export class StreamingIngestPipeline extends Construct {
       outputs: false,
     });
 
+    // Server access logs of every bucket created here.
+    const accessLogs = props.archiveBucket ? undefined : new SecureBucket(this, "AccessLogs", { bucketPrefix: `${prefix}-access-logs`, accessLogTarget: true, outputs: false });
     if (props.archiveBucket) {
       this.archiveBucket = props.archiveBucket;
     } else {
-      const accessLogs = new SecureBucket(this, "AccessLogs", { bucketPrefix: `${prefix}-access-logs`, accessLogTarget: true, outputs: false });
       const archiveKey = new EncryptionKey(this, "ArchiveKey", { description: `Encrypts the ${prefix} archive bucket` });
       this.archiveBucket = new SecureBucket(this, "Archive", { bucketPrefix: `${prefix}-archive`, accessLogsBucket: accessLogs, encryptionKey: archiveKey, outputs: false });
     }
+    const sqsFailures = props.consumer?.failureQueue !== undefined || props.consumer?.failureDestination === FailureDestination.SQS_QUEUE;
+    this.consumer = new StreamConsumer(this, "Consumer", {
+      failureQueueName: sqsFailures && !props.consumer?.failureQueue ? `${prefix}-consumer-failures` : undefined,
+      parkingQueueName: `${prefix}-consumer-parking`,
+      failureBucketPrefix: `${prefix}-failures`,
+      failureBucketAccessLogs: accessLogs,
+      alarmActions,
+      ...props.consumer,
+      function: { functionName: `${prefix}-stream-consumer`, ...props.consumer?.function },
+      stream: this.stream,
+      table: this.table,
+    });
     this.archives = archives.map(
       (archive, i) =>
         new DeliveryStream(this, archive.name ? `ToS3-${archive.name}` : i === 0 ? "ToS3" : `ToS3-${i}`, {
@@ -154,7 +159,16 @@ export class StreamingIngestPipeline extends Construct {
     row("Stream: iterator age (ms)", [[this.stream.metricGetRecordsIteratorAgeMilliseconds(), "slowest consumer"]], 12);
     y += 6;
     row("Consumer: errors and lag", [[this.consumer.metricErrors(), "errors"], [this.consumer.metricIteratorAge(), "iterator age (ms)"]], 0);
-    row("Consumer: failure queue depth", [[this.consumer.metricFailureQueueDepth(), "messages"]], 12);
+    const failureQueueDepth = this.consumer.metricFailureQueueDepth();
+    row(
+      "Consumer: parked records",
+      [
+        [this.consumer.metricParkedRecords(), "parked"],
+        [this.consumer.metricParkedRecordAge(), "oldest parked (s)"],
+        ...(failureQueueDepth ? [[failureQueueDepth, "failure queue"] as [Metric, string]] : []),
+      ],
+      12,
+    );
     y += 6;
     row("Firehose: data freshness (s)", this.archives.map((a) => [a.metricDataFreshness(), a.deliveryStreamName] as [Metric, string]), 0, 24);
     return new CloudwatchDashboard(this, "Dashboard", {
@@ -173,7 +187,11 @@ export class StreamingIngestPipeline extends Construct {
     out("stream_arn", this.stream.streamArn, "Kinesis data stream ARN");
     out("table_name", this.table.tableName, "DynamoDB table name");
     out("archive_bucket", this.archiveBucket.bucketName, "S3 bucket the stream is archived to");
-    out("failure_queue_url", this.consumer.failureQueueUrl, "SQS queue receiving records the consumer could not write");
+    out("parking_queue_url", this.consumer.parkingQueue.queueUrl, "SQS queue holding parked records with their payload");
+    out("failure_bucket", this.consumer.failureBucket.bucketName, "S3 bucket of large parked records (parked/) and the mapping's on-failure records");
+    if (this.consumer.failureQueueUrl) {
+      out("failure_queue_url", this.consumer.failureQueueUrl, "SQS queue receiving the mapping's on-failure records (shard and sequence range)");
+    }
     if (this.producer?.role) {
       out("producer_role_arn", this.producer.role.roleArn, "Role the partner assumes (with its ExternalId) to put records");
     }

@@ -34,6 +34,7 @@ export interface IQueue {
   grantSendMessages(grantee: IGrantable): void;
   grantConsumeMessages(grantee: IGrantable): void;
   metricApproximateNumberOfMessagesVisible(options?: MetricOptions): Metric;
+  metricApproximateAgeOfOldestMessage(options?: MetricOptions): Metric;
 }
 
 const QUEUE_NAME = /^[a-zA-Z0-9_-]{1,80}$/;
@@ -68,6 +69,11 @@ abstract class QueueBase extends Construct implements IQueue {
   /** Messages waiting to be received (Maximum). */
   metricApproximateNumberOfMessagesVisible(options: MetricOptions = {}): Metric {
     return metricFactory("AWS/SQS", { QueueName: this.queueName })("ApproximateNumberOfMessagesVisible", "Maximum", options);
+  }
+
+  /** Age of the oldest message waiting, seconds (Maximum). */
+  metricApproximateAgeOfOldestMessage(options: MetricOptions = {}): Metric {
+    return metricFactory("AWS/SQS", { QueueName: this.queueName })("ApproximateAgeOfOldestMessage", "Maximum", options);
   }
 }
 

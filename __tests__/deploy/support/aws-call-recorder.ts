@@ -61,7 +61,22 @@ export interface CallRecorder {
   callsOf(principal: string): RecordedCall[];
   /** Forgets recorded calls (not the iterator/token memory, so paging across a reset still maps). */
   reset(): void;
+  /**
+   * Fails the AWS JSON API calls `rule` picks, without forwarding them to moto (nor recording
+   * them): "access-denied" answers AccessDeniedException as IAM would for a missing grant,
+   * "throttling" ProvisionedThroughputExceededException, "connection-reset" drops the connection.
+   * `undefined` (or a rule answering undefined) stops.
+   */
+  inject(rule: ((call: DeniableCall) => Fault | undefined) | undefined): void;
   close(): Promise<void>;
+}
+
+export type Fault = "access-denied" | "throttling" | "connection-reset";
+
+/** What a fault rule sees of a request: who signed it and its X-Amz-Target (e.g. "DynamoDB_20120810.PutItem"). */
+export interface DeniableCall {
+  principal: string;
+  target: string;
 }
 
 /** moto's default account id. */
@@ -901,10 +916,30 @@ export async function startCallRecorder(motoEndpoint: string, opts: { accountId?
     }
   };
 
+  let faultRule: ((call: DeniableCall) => Fault | undefined) | undefined;
+
   const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://recorder");
     const recordIt = !url.pathname.startsWith("/moto-api/");
     const scope = parseScope(req.headers, url.searchParams);
+    const amzTarget = headerValue(req.headers, "x-amz-target");
+    const fault = faultRule && scope && amzTarget ? faultRule({ principal: scope.principal, target: amzTarget }) : undefined;
+    if (fault === "connection-reset") {
+      req.socket.destroy();
+      return;
+    }
+    if (fault) {
+      const [service, operation] = amzTarget!.split(".");
+      const type = fault === "access-denied" ? "AccessDeniedException" : "ProvisionedThroughputExceededException";
+      const message =
+        fault === "access-denied"
+          ? `User: ${scope!.principal} is not authorized to perform: ${operation} because no identity-based policy allows the action`
+          : "The level of configured provisioned throughput for the table was exceeded";
+      req.resume();
+      res.writeHead(400, { "content-type": "application/x-amz-json-1.0", "x-amzn-errortype": type });
+      res.end(JSON.stringify({ __type: `com.amazonaws.${service.toLowerCase()}#${type}`, message }));
+      return;
+    }
 
     const reqChunks: Buffer[] = [];
     let reqSize = 0;
@@ -1000,6 +1035,9 @@ export async function startCallRecorder(motoEndpoint: string, opts: { accountId?
     callsOf: (principal) => recorded.filter((c) => c.principal === principal).map((c) => ({ ...c, resources: [...c.resources] })),
     reset: () => {
       recorded.length = 0;
+    },
+    inject: (rule) => {
+      faultRule = rule;
     },
     close: () =>
       new Promise<void>((resolve) => {

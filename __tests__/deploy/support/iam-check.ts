@@ -306,6 +306,9 @@ const IMPLIED_KMS_ACTIONS: Record<string, string[]> = {
   // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
   "sqs:SendMessage": ["kms:GenerateDataKey", "kms:Decrypt"],
   "sqs:ReceiveMessage": ["kms:Decrypt"],
+  // S3 SSE-KMS: an upload needs kms:GenerateDataKey on the bucket's key.
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#require-sse-kms
+  "s3:PutObject": ["kms:GenerateDataKey"],
 };
 
 /**

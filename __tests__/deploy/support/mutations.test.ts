@@ -44,6 +44,9 @@ describe("wiring mutations of the synthesized dev stack", () => {
     const authorizer = policyActions(mutated("no-secret-read-grant"), "aws_iam_role_policy", "/Api/Authorizer/");
     expect(authorizer).not.toContain("secretsmanager:GetSecretValue");
     expect(authorizer).toContain("kms:Decrypt");
+    const consumer = policyActions(mutated("no-parking-send-grant"), "aws_iam_role_policy", "/Consumer/");
+    expect(consumer).not.toContain("sqs:SendMessage");
+    expect(consumer).toContain("s3:PutObject");
   });
 
   it("leaves the original untouched (the tier mutates its own copy)", () => {

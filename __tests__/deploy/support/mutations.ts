@@ -12,6 +12,7 @@ export const MUTATIONS = {
   "no-failure-destination": "remove the event source mapping's on-failure destination",
   "no-producer-put-records": "remove kinesis:PutRecords from the producer's policy",
   "no-secret-read-grant": "drop the authorizer's secret read grant",
+  "no-parking-send-grant": "drop the consumer's sqs:SendMessage on its parking queue",
 } as const;
 export type MutationName = keyof typeof MUTATIONS;
 
@@ -75,6 +76,7 @@ const APPLY: Record<MutationName, (json: StackJson) => void> = {
   "no-producer-put-records": (json) => removeFromPolicies(json, "aws_iam_user_policy", "/Producer/", (a) => a === "kinesis:PutRecords"),
   "no-secret-read-grant": (json) =>
     removeFromPolicies(json, "aws_iam_role_policy", "/Api/Authorizer/", (a) => a === "secretsmanager:GetSecretValue"),
+  "no-parking-send-grant": (json) => removeFromPolicies(json, "aws_iam_role_policy", "/Consumer/", (a) => a === "sqs:SendMessage"),
 };
 
 /** Applies a named mutation to stack JSON in place. */

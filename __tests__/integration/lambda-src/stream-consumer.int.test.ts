@@ -1,21 +1,33 @@
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateQueueCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { parse as parseLossless } from "lossless-json";
 import { processKinesisEvent } from "../../../lambda-src/stream-consumer/consume";
-import { ItemWriter } from "../../../lambda-src/stream-consumer/writer";
-import { kinesisEvent, lambdaContext, recordingLogger } from "../../helpers/kinesis";
+import { ParkingMessage, ParkingTarget } from "../../../lambda-src/stream-consumer/park";
+import { ItemWriter, WriteStrategy } from "../../../lambda-src/stream-consumer/writer";
+import { kinesisEvent, kinesisRecord, lambdaContext, recordingLogger } from "../../helpers/kinesis";
 import { startMoto, MotoServer } from "../../helpers/moto";
-import { mixedBatch } from "../../helpers/records";
+import { mixedBatch, POISON_KINDS } from "../../helpers/records";
+import { receiveAll } from "../../helpers/queues";
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 let moto: MotoServer;
 let client: DynamoDBDocumentClient;
+let sqs: SQSClient;
+let s3: S3Client;
+let parking: ParkingTarget;
 const TABLE = "events";
+const BUCKET = "failures";
+const schema = { partitionKey: "eventId", partitionKeyMustMatch: true };
 
 beforeAll(async () => {
   moto = await startMoto();
   const raw = new DynamoDBClient(moto.clientConfig);
   client = DynamoDBDocumentClient.from(raw);
+  sqs = new SQSClient(moto.clientConfig);
+  s3 = new S3Client({ ...moto.clientConfig, forcePathStyle: true });
   await raw.send(
     new CreateTableCommand({
       TableName: TABLE,
@@ -24,6 +36,14 @@ beforeAll(async () => {
       BillingMode: "PAY_PER_REQUEST",
     }),
   );
+  const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: "parking", Attributes: { MessageRetentionPeriod: "1209600" } }))).QueueUrl!;
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  parking = {
+    queueUrl,
+    bucket: BUCKET,
+    sendMessage: (input) => sqs.send(new SendMessageCommand(input)),
+    putObject: (input) => s3.send(new PutObjectCommand(input)),
+  };
 });
 afterAll(async () => moto?.stop());
 
@@ -31,52 +51,116 @@ async function scanAll(): Promise<Map<string, Record<string, any>>> {
   const items = new Map<string, Record<string, any>>();
   let ExclusiveStartKey: Record<string, any> | undefined;
   do {
-    const page = await client.send(new ScanCommand({ TableName: TABLE, ExclusiveStartKey }));
+    // Numbers as their exact strings: nothing is rounded on the way back either.
+    const page = await client.send(new ScanCommand({ TableName: TABLE, ExclusiveStartKey, ConsistentRead: true }));
     for (const item of page.Items ?? []) items.set(item.eventId, item);
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
   return items;
 }
 
-function run(records: ReturnType<typeof mixedBatch>["records"]) {
-  const writer = new ItemWriter(client, { tableName: TABLE, deadline: Date.now() + 50_000 });
-  return processKinesisEvent(kinesisEvent(records), lambdaContext(), { writer, schema: { partitionKey: "eventId" }, logger: recordingLogger() });
+/** Every message in the parking queue (received once; they stay invisible for the rest of the test). */
+const drainParking = () => receiveAll<ParkingMessage>(sqs, parking.queueUrl);
+
+function run(records: ReturnType<typeof mixedBatch>["records"], strategy: WriteStrategy = "conditional") {
+  const writer = new ItemWriter(client, { tableName: TABLE, deadline: Date.now() + 100_000, strategy });
+  return processKinesisEvent(kinesisEvent(records), lambdaContext(110_000), { writer, schema, parking, logger: recordingLogger() });
 }
 
-describe("stream consumer against DynamoDB (moto server)", () => {
+/** The stored item's payload attributes, numbers as exact text (the consumer's bookkeeping left out). */
+function payloadOf(item: Record<string, any>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(item)
+      .filter(([k]) => !k.startsWith("_"))
+      .map(([k, v]) => [k, typeof v === "object" && v !== null && "value" in v ? String(v.value) : String(v)]),
+  );
+}
+const expectedPayload = (text: string) =>
+  Object.fromEntries(Object.entries(parseLossless(text) as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+
+describe("stream consumer against DynamoDB, SQS and S3 (moto server)", () => {
   const batch = mixedBatch(500, 0.05, 0.05);
 
-  it("leaves exactly the unique good items, each at its newest version, from 500 records with 5% poison and 5% duplicates", async () => {
+  it("leaves exactly the unique good items at their newest version, numbers beyond 2^53 exact, and parks exactly the poison, byte-exact", async () => {
     const response = await run(batch.records);
+    expect(response.batchItemFailures).toEqual([]);
     const table = await scanAll();
     expect(batch.poison).toHaveLength(25);
     expect(table.size).toBe(batch.expected.size);
     expect(table.size).toBeLessThan(475); // duplicates really collided
-    for (const [eventId, payload] of batch.expected) {
-      expect(table.get(eventId)).toMatchObject(payload);
+    // The scan must see numbers as text: the document client would round them otherwise.
+    const exact = new Map<string, Record<string, any>>();
+    let ExclusiveStartKey: Record<string, any> | undefined;
+    do {
+      const page = await DynamoDBDocumentClient.from(new DynamoDBClient(moto.clientConfig), { unmarshallOptions: { wrapNumbers: true } }).send(
+        new ScanCommand({ TableName: TABLE, ExclusiveStartKey }),
+      );
+      for (const item of page.Items ?? []) exact.set(item.eventId, item);
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    for (const [eventId, text] of batch.expected) expect(payloadOf(exact.get(eventId)!)).toEqual(expectedPayload(text));
+
+    const parked = await drainParking();
+    expect(parked.map((m) => m.sequenceNumber).sort()).toEqual(batch.poison.map((r) => r.kinesis.sequenceNumber).sort());
+    expect(new Set(parked.map((m) => m.reason))).toEqual(new Set(POISON_KINDS.map((k) => k.reason)));
+    for (const message of parked) {
+      const record = batch.poison.find((r) => r.kinesis.sequenceNumber === message.sequenceNumber)!;
+      expect(message.payload).toBe(record.kinesis.data);
+      expect(message.partitionKey).toBe(record.kinesis.partitionKey);
     }
-    // The failures reported are exactly the poison records, by sequence number.
-    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
-      batch.poison.map((r) => r.kinesis.sequenceNumber).sort(),
-    );
   });
 
   it("changes nothing when the same batch is replayed", async () => {
     const before = await scanAll();
-    const response = await run(batch.records);
-    const after = await scanAll();
-    expect(after).toEqual(before);
-    expect(response.batchItemFailures).toHaveLength(25);
+    const response = await run(batch.records, "read-then-write");
+    expect(await scanAll()).toEqual(before);
+    expect(response.batchItemFailures).toEqual([]);
+    await drainParking();
   });
 
-  it("does not let an older replayed record overwrite a newer item", async () => {
-    const [eventId, newest] = [...batch.expected.entries()].find(([, p]) => (p.version as number) > 1)!;
-    const older = batch.records.find((r) => {
-      const text = Buffer.from(r.kinesis.data, "base64").toString();
-      return text.startsWith("{") && text.includes(`"eventId":"${eventId}"`) && text.includes('"version":1,');
-    })!;
+  it("does not let an older replayed record overwrite a newer item, with either strategy", async () => {
+    const newer = [...batch.expected.entries()].find(([, t]) => !t.includes('"version":1,'))!;
+    const older = batch.records.find((r) => Buffer.from(r.kinesis.data, "base64").toString().startsWith(`{"eventId":"${newer[0]}","version":1,`))!;
     expect(older).toBeDefined();
-    await run([older]);
-    expect((await scanAll()).get(eventId)).toMatchObject(newest);
+    for (const strategy of ["conditional", "read-then-write"] as const) {
+      await run([older], strategy);
+      expect((await scanAll()).get(newer[0])!.version).toBe(Number(/"version":(\d+)/.exec(newer[1])![1]));
+    }
+  });
+
+  it("lets the newest of many concurrent duplicates win, whatever order the writers finish in", async () => {
+    // 20 invocations at once, each holding a different version of the same 10 keys, started in shuffled order.
+    const versions = Array.from({ length: 20 }, (_, v) => v);
+    const shuffled = [...versions].sort(() => Math.random() - 0.5);
+    await Promise.all(
+      shuffled.map((v) =>
+        run(
+          Array.from({ length: 10 }, (_, k) => kinesisRecord({ eventId: `race-${k}`, v }, { partitionKey: `race-${k}`, sequenceNumber: String(1_000_000 + v) })),
+          v % 2 === 0 ? "conditional" : "read-then-write",
+        ),
+      ),
+    );
+    const table = await scanAll();
+    for (let k = 0; k < 10; k++) expect(table.get(`race-${k}`)).toMatchObject({ v: 19, _sequenceNumber: "1000019" });
+  });
+
+  it("parks a record too large for a message in S3 under parked/, byte-exact, and names it in the message", async () => {
+    const bytes = Buffer.from(`{"eventId":"huge","blob":"${"z".repeat(1024 * 1024)}"}`);
+    const record = kinesisRecord(undefined, { rawData: bytes.toString("base64"), partitionKey: "huge" });
+    const response = await run([record]);
+    expect(response.batchItemFailures).toEqual([]);
+    const [message] = await drainParking();
+    expect(message).toMatchObject({ reason: "too-large", sequenceNumber: record.kinesis.sequenceNumber, payloadObject: { bucket: BUCKET } });
+    expect(message.payloadObject!.key).toMatch(/^parked\//);
+    const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: message.payloadObject!.key }));
+    expect(Buffer.from(await object.Body!.transformToByteArray())).toEqual(bytes);
+  });
+
+  it("fails the whole invocation, parking nothing, when the table does not exist", async () => {
+    const writer = new ItemWriter(client, { tableName: "no-such-table", deadline: Date.now() + 10_000 });
+    await expect(
+      processKinesisEvent(kinesisEvent([kinesisRecord({ eventId: "a" }, { partitionKey: "a" })]), lambdaContext(), { writer, schema, parking, logger: recordingLogger() }),
+    ).rejects.toThrow(/ResourceNotFound|not found|non-existent/i);
+    expect(await drainParking()).toEqual([]);
   });
 });

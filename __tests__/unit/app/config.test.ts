@@ -21,6 +21,7 @@ describe("configuration", () => {
       producer: { mode: "ACCESS_KEY", pgpKey: undefined },
       awsProviderVersion: ">= 5.100.0, < 7.0.0",
       removalPolicy: "RETAIN",
+      streamRetentionHours: 168,
       emulatorEndpoint: undefined,
     });
   });
@@ -143,6 +144,14 @@ describe("environments", () => {
       ["dev", "streaming-ingest-dev", "ingest-dev", "dev"],
       ["prod", "streaming-ingest-prod", "acme", "prod"],
     ]);
+  });
+
+  it("keeps the stream 7 days outside dev (24 h in dev) unless told otherwise, and refuses a retention Kinesis does not take", () => {
+    const configs = resolveEnvironments({}, ctx({ environments: { dev: {}, prod: {}, stage: { streamRetentionHours: "48" } } }));
+    expect(configs.map((c: any) => [c.environment, c.streamRetentionHours])).toEqual([["dev", 24], ["prod", 168], ["stage", 48]]);
+    expect(() => resolveEnvironments({ INGEST_STREAM_RETENTION_HOURS: "12" }, ctx({ environments: { prod: {} } }))).toThrow(
+      'INGEST_STREAM_RETENTION_HOURS must be a whole number of hours from 24 to 8760; got "12"',
+    );
   });
 
   it("takes the environments from INGEST_ENVIRONMENTS, and each one's settings from the context", () => {

@@ -13,19 +13,20 @@ describe("the app (main.ts)", () => {
       expect.objectContaining({ name: "ingest-events-to-s3", extended_s3_configuration: expect.objectContaining({ cloudwatch_logging_options: expect.objectContaining({ enabled: true }) }) }),
     ]);
     expect(values(json, "aws_iam_user")).toEqual([expect.objectContaining({ name: "ingest-partner-producer" })]);
-    // 3 stream + 2 table + 3 consumer + 1 delivery-stream alarms
-    expect(values(json, "aws_cloudwatch_metric_alarm")).toHaveLength(9);
+    // 3 stream + 2 table + 4 consumer (errors, iterator age, parked records and their age) + 1 delivery-stream alarms
+    expect(values(json, "aws_cloudwatch_metric_alarm")).toHaveLength(10);
     expect(values(json, "aws_cloudwatch_dashboard")).toEqual([expect.objectContaining({ dashboard_name: "ingest-pipeline" })]);
     expect(json.provider.aws[0]).toEqual({ region: "us-east-1", default_tags: [{ tags: { ManagedBy: "cdktf", Project: "streaming-ingest" } }] });
   });
 
-  it("outputs the API URL, stream, table, bucket, failure queue and the partner's credentials (sensitive)", () => {
+  it("outputs the API URL, stream, table, buckets, parking queue and the partner's credentials (sensitive)", () => {
     const outputs = single().output;
     expect(Object.keys(outputs).sort()).toEqual([
       "Pipeline_api_credentials_secret_arn",
       "Pipeline_api_url",
       "Pipeline_archive_bucket",
-      "Pipeline_failure_queue_url",
+      "Pipeline_failure_bucket",
+      "Pipeline_parking_queue_url",
       "Pipeline_producer_access_key_id",
       "Pipeline_producer_secret_access_key",
       "Pipeline_stream_arn",
@@ -55,6 +56,22 @@ describe("the app (main.ts)", () => {
     expect(values(prod, "aws_kinesis_stream")[0].name).toBe("ingest-prod-events");
     expect(prod.provider.aws[0].region).toBe("eu-west-1");
     expect(prod.provider.aws[0].default_tags[0].tags.Environment).toBe("prod");
+  });
+
+  it("keeps prod's records 7 days and gives up on them an hour earlier; dev keeps 24 h; prod cannot be destroyed by accident", () => {
+    const stacks = synthApp({}, { environments: { dev: {}, prod: { stateBucket: "acme-state" } } });
+    const [dev, prod] = [stacks["streaming-ingest-dev"], stacks["streaming-ingest-prod"]];
+    expect([values(dev, "aws_kinesis_stream")[0].retention_period, values(prod, "aws_kinesis_stream")[0].retention_period]).toEqual([24, 168]);
+    expect(values(dev, "aws_lambda_event_source_mapping")[0]).toMatchObject({ maximum_record_age_in_seconds: 23 * 3600, maximum_retry_attempts: -1 });
+    expect(values(prod, "aws_lambda_event_source_mapping")[0]).toMatchObject({ maximum_record_age_in_seconds: 167 * 3600, maximum_retry_attempts: -1 });
+    const table = values(prod, "aws_dynamodb_table")[0];
+    expect(table).toMatchObject({ deletion_protection_enabled: true, point_in_time_recovery: { enabled: true }, lifecycle: { prevent_destroy: true } });
+    for (const type of ["aws_kinesis_stream", "aws_sqs_queue", "aws_s3_bucket", "aws_kms_key"]) {
+      for (const resource of values(prod, type)) expect(resource.lifecycle).toEqual({ prevent_destroy: true });
+    }
+    for (const bucket of values(prod, "aws_s3_bucket")) expect(bucket.force_destroy).toBe(false);
+    for (const bucket of values(dev, "aws_s3_bucket")) expect([bucket.force_destroy, bucket.lifecycle]).toEqual([true, { prevent_destroy: false }]);
+    expect(values(dev, "aws_dynamodb_table")[0]).toMatchObject({ deletion_protection_enabled: false, point_in_time_recovery: { enabled: true } });
   });
 
 });

@@ -60,6 +60,7 @@ describe("Powertools configuration from the environment", () => {
   it("stream consumer: logs under POWERTOOLS_SERVICE_NAME", async () => {
     const handler = load<(e: unknown, c: unknown) => Promise<any>>("../../../lambda-src/stream-consumer/index", {
       TABLE_NAME: "events",
+      PARKING_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/parking",
       POWERTOOLS_SERVICE_NAME: "orders-consumer",
     });
     expect(await handler(kinesisEvent([]), lambdaContext())).toEqual({ batchItemFailures: [] });

@@ -1,86 +1,116 @@
-import { BatchGetCommand, BatchWriteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import {
   decodeBase64,
   decodeRecord,
-  isLaterSequence,
+  isDynamoDbNumber,
   itemSizeBytes,
   MAX_ITEM_BYTES,
+  orderOf,
   PoisonRecordError,
 } from "../../../lambda-src/stream-consumer/records";
 import { backoffDelay, chunk, ItemWriter, latestPerKey } from "../../../lambda-src/stream-consumer/writer";
-import { processKinesisEvent } from "../../../lambda-src/stream-consumer/consume";
+import { classifyFailure, CoalescingBatch, processKinesisEvent } from "../../../lambda-src/stream-consumer/consume";
+import { MAX_MESSAGE_BYTES, ParkingMessage, ParkingTarget } from "../../../lambda-src/stream-consumer/park";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { kinesisEvent, kinesisRecord, lambdaContext, recordingLogger } from "../../helpers/kinesis";
 
 const schema = { partitionKey: "eventId" };
+const awsError = (name: string, extra: Record<string, unknown> = {}) => Object.assign(new Error(`${name} happened`), { name, ...extra });
 
-/** A stub DynamoDB document client: an in-memory table, with scripted faults. */
+/** A stub DynamoDB document client: an in-memory table that evaluates the writer's condition, with scripted faults. */
 class StubTable {
   readonly items = new Map<string, Record<string, any>>();
   readonly calls: string[] = [];
-  /** Number of BatchWriteItem calls that return half their items as unprocessed. */
-  unprocessedRounds = 0;
   /** Number of calls that throw a throttling error. */
   throttleCalls = 0;
   /** Item ids DynamoDB rejects with ValidationException. */
   rejectIds = new Set<string>();
+  /** Every call throws this (a broken deployment). */
+  failWith?: Error;
 
   async send(command: any): Promise<any> {
     const name = command.constructor.name;
     this.calls.push(name);
+    if (this.failWith) throw this.failWith;
     if (this.throttleCalls > 0) {
       this.throttleCalls--;
-      throw Object.assign(new Error("Rate exceeded"), { name: "ProvisionedThroughputExceededException" });
+      throw awsError("ProvisionedThroughputExceededException");
     }
     if (command instanceof BatchGetCommand) {
       const [table, req] = Object.entries(command.input.RequestItems!)[0];
       const found = req.Keys!.map((k: any) => this.items.get(k.eventId)).filter(Boolean);
       return { Responses: { [table]: found } };
     }
-    if (command instanceof BatchWriteCommand) {
-      const [table, reqs] = Object.entries(command.input.RequestItems!)[0];
-      if (reqs.length > 25) throw Object.assign(new Error("too many"), { name: "ValidationException" });
-      if (reqs.some((r: any) => this.rejectIds.has(r.PutRequest.Item.eventId))) {
-        throw Object.assign(new Error("Nesting Levels have exceeded supported limits"), { name: "ValidationException" });
-      }
-      let accepted = reqs;
-      let unprocessed: any[] = [];
-      if (this.unprocessedRounds > 0) {
-        this.unprocessedRounds--;
-        accepted = reqs.slice(0, Math.ceil(reqs.length / 2));
-        unprocessed = reqs.slice(accepted.length);
-      }
-      for (const r of accepted) this.items.set(r.PutRequest!.Item!.eventId, r.PutRequest!.Item!);
-      return { UnprocessedItems: unprocessed.length ? { [table]: unprocessed } : {} };
-    }
     if (command instanceof PutCommand) {
-      if (this.rejectIds.has(command.input.Item!.eventId)) {
-        throw Object.assign(new Error("Nesting Levels have exceeded supported limits"), { name: "ValidationException" });
+      const item = command.input.Item!;
+      if (this.rejectIds.has(item.eventId)) throw awsError("ValidationException");
+      const stored = this.items.get(item.eventId);
+      const condition = command.input.ConditionExpression;
+      if (condition !== undefined) {
+        expect(condition).toBe("attribute_not_exists(#order) OR #order < :order");
+        const newer = command.input.ExpressionAttributeValues![":order"];
+        if (stored?._order !== undefined && !(stored._order < newer)) throw awsError("ConditionalCheckFailedException");
       }
-      this.items.set(command.input.Item!.eventId, command.input.Item!);
+      this.items.set(item.eventId, item);
       return {};
     }
     throw new Error(`unexpected ${name}`);
   }
 }
 
+/** A parking store in memory: the messages and objects, or a scripted failure. */
+function memoryParking(failWith?: Error) {
+  const messages: ParkingMessage[] = [];
+  const objects = new Map<string, Buffer>();
+  const target: ParkingTarget = {
+    queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/parking",
+    bucket: "failures",
+    sendMessage: async (input) => {
+      if (failWith) throw failWith;
+      expect(Buffer.byteLength(input.MessageBody!, "utf8")).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+      messages.push(JSON.parse(input.MessageBody!));
+    },
+    putObject: async (input) => {
+      if (failWith) throw failWith;
+      objects.set(input.Key!, Buffer.from(input.Body as Buffer));
+    },
+  };
+  return { target, messages, objects };
+}
+
 const noSleep = async () => undefined;
 function writerFor(table: StubTable, overrides: Partial<ConstructorParameters<typeof ItemWriter>[1]> = {}) {
   return new ItemWriter(table, { tableName: "events", deadline: Date.now() + 60_000, sleep: noSleep, random: () => 0.5, ...overrides });
 }
-function consume(table: StubTable, records: ReturnType<typeof kinesisRecord>[], logger = recordingLogger()) {
-  return processKinesisEvent(kinesisEvent(records), lambdaContext(), { writer: writerFor(table), schema, logger });
+function consume(table: StubTable, records: ReturnType<typeof kinesisRecord>[], options: { logger?: any; parking?: ReturnType<typeof memoryParking>; keySchema?: typeof schema & { partitionKeyMustMatch?: boolean } } = {}) {
+  const parking = options.parking ?? memoryParking();
+  return processKinesisEvent(kinesisEvent(records), lambdaContext(), {
+    writer: writerFor(table),
+    schema: options.keySchema ?? schema,
+    parking: parking.target,
+    logger: options.logger ?? recordingLogger(),
+  });
 }
 const failedIds = (r: { batchItemFailures: { itemIdentifier: string }[] }) => r.batchItemFailures.map((f) => f.itemIdentifier);
+const raw = (text: string | Buffer) => ({ rawData: Buffer.from(text).toString("base64") });
 
 describe("decodeRecord", () => {
-  it("decodes base64 JSON into the item, adding the sequence number and arrival time", () => {
+  it("decodes base64 JSON into the item, adding the sequence number, arrival time and order", () => {
     const record = kinesisRecord({ eventId: "e-1", amount: 12.5, tags: ["a"] }, { sequenceNumber: "42" });
-    expect(decodeRecord(record, schema)).toMatchObject({
-      key: { eventId: "e-1" },
-      sequenceNumber: "42",
-      item: { eventId: "e-1", amount: 12.5, tags: ["a"], _sequenceNumber: "42", _arrivedAt: "2026-01-01T00:00:00.123Z" },
-    });
+    const decoded = decodeRecord(record, schema);
+    expect(decoded).toMatchObject({ key: { eventId: "e-1" }, sequenceNumber: "42", order: orderOf(1767225600.123, "42") });
+    expect(marshall(decoded.item)).toEqual(
+      marshall({ eventId: "e-1", amount: 12.5, tags: ["a"], _sequenceNumber: "42", _arrivedAt: "2026-01-01T00:00:00.123Z", _order: orderOf(1767225600.123, "42") }),
+    );
+  });
+
+  it("keeps numbers beyond 2^53 exactly, as DynamoDB number strings", () => {
+    const text = '{"eventId":"big","n":12345678901234567890123,"f":0.10000000000000000001,"l":[9007199254740993]}';
+    const { item } = decodeRecord(kinesisRecord(undefined, raw(text)), schema);
+    const m = marshall(item);
+    expect(m.n).toEqual({ N: "12345678901234567890123" });
+    expect(m.f).toEqual({ N: "0.10000000000000000001" });
+    expect(m.l).toEqual({ L: [{ N: "9007199254740993" }] });
   });
 
   it("keys on the configured partition and sort keys", () => {
@@ -88,18 +118,23 @@ describe("decodeRecord", () => {
     expect(decoded.key).toEqual({ device: "d1", ts: "2026" });
   });
 
+  it("orders by arrival time first, then by the sequence number as a number", () => {
+    expect(orderOf(100, "9") < orderOf(100, "10")).toBe(true);
+    expect(orderOf(100, "99999") < orderOf(101, "1")).toBe(true);
+  });
+
   it.each([
-    ["data that is not base64", { rawData: "%%%not-base64%%%" }, "not-base64"],
-    ["base64 with bad padding", { rawData: "YWJj=" }, "not-base64"],
-    ["data that is not JSON", { rawData: Buffer.from("hello {").toString("base64") }, "not-json"],
-    ["a JSON array", { rawData: Buffer.from("[1,2]").toString("base64") }, "not-an-object"],
-    ["JSON null", { rawData: Buffer.from("null").toString("base64") }, "not-an-object"],
-    ["a record without eventId", { rawData: Buffer.from('{"x":1}').toString("base64") }, "missing-key"],
-    ["an empty eventId", { rawData: Buffer.from('{"eventId":""}').toString("base64") }, "missing-key"],
-    ["a numeric eventId", { rawData: Buffer.from('{"eventId":7}').toString("base64") }, "missing-key"],
-    ["an eventId over 1,024 bytes", { rawData: Buffer.from(JSON.stringify({ eventId: "é".repeat(513) })).toString("base64") }, "key-too-long"],
-    ["a number DynamoDB cannot hold", { rawData: Buffer.from('{"eventId":"a","n":1e400}').toString("base64") }, "unsupported-value"],
-    ["an item over 400 KB", { rawData: Buffer.from(JSON.stringify({ eventId: "a", blob: "x".repeat(MAX_ITEM_BYTES) })).toString("base64") }, "item-too-large"],
+    ["data that is not base64", { rawData: "%%%not-base64%%%" }, "invalid-json"],
+    ["data that is not JSON", raw("hello {"), "invalid-json"],
+    ["invalid UTF-8", raw(Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d])), "invalid-utf8"],
+    ["a JSON array", raw("[1,2]"), "schema-violation"],
+    ["JSON null", raw("null"), "schema-violation"],
+    ["a record without eventId", raw('{"x":1}'), "schema-violation"],
+    ["an empty eventId", raw('{"eventId":""}'), "schema-violation"],
+    ["a numeric eventId", raw('{"eventId":7}'), "schema-violation"],
+    ["an eventId over 1,024 bytes", raw(JSON.stringify({ eventId: "é".repeat(513) })), "schema-violation"],
+    ["a number DynamoDB cannot hold", raw('{"eventId":"a","n":1e400}'), "schema-violation"],
+    ["an item over 400 KB", raw(JSON.stringify({ eventId: "a", blob: "x".repeat(MAX_ITEM_BYTES) })), "too-large"],
   ])("rejects %s as poison", (_label, options, reason) => {
     try {
       decodeRecord(kinesisRecord(undefined, options), schema);
@@ -110,13 +145,35 @@ describe("decodeRecord", () => {
     }
   });
 
+  it("parks a record whose partition key differs from its eventId when the schema asks for it", () => {
+    const forged = kinesisRecord({ eventId: "victim" }, { partitionKey: "attacker" });
+    expect(() => decodeRecord(forged, { ...schema, partitionKeyMustMatch: true })).toThrow(/partition-key-mismatch/);
+    expect(() => decodeRecord(forged, schema)).not.toThrow();
+    expect(() => decodeRecord(kinesisRecord({ eventId: "same" }, { partitionKey: "same" }), { ...schema, partitionKeyMustMatch: true })).not.toThrow();
+  });
+
+  it("unwraps a replay envelope: the inner payload, ordered by the original sequence number and arrival", () => {
+    const inner = Buffer.from('{"eventId":"r","n":18446744073709551617}');
+    const envelope = { ingestReplay: 1, originalSequenceNumber: "77", originalShardId: "shardId-000000000003", originalArrivalTimestamp: 1700000000.5, payload: inner.toString("base64") };
+    const decoded = decodeRecord(kinesisRecord(envelope, { sequenceNumber: "99999999" }), schema);
+    expect(decoded.sequenceNumber).toBe("77");
+    expect(decoded.order).toBe(orderOf(1700000000.5, "77"));
+    expect(marshall(decoded.item).n).toEqual({ N: "18446744073709551617" });
+    expect(decoded.item).not.toHaveProperty("ingestReplay");
+  });
+
   it("accepts an eventId of exactly 1,024 bytes", () => {
     expect(() => decodeRecord(kinesisRecord({ eventId: "x".repeat(1024) }), schema)).not.toThrow();
   });
 
   it("decodes canonical base64 only", () => {
-    expect(decodeBase64(Buffer.from("héllo").toString("base64"))).toBe("héllo");
+    expect(decodeBase64(Buffer.from("héllo").toString("base64")).toString("utf8")).toBe("héllo");
     expect(() => decodeBase64("aGVsbG8")).toThrow(PoisonRecordError);
+  });
+
+  it("knows DynamoDB's number range", () => {
+    expect(["0", "-0.0", "1e125", "9.9999999999999999999999999999999999999E+125", "1E-130", "12345678901234567890123456789012345678"].every(isDynamoDbNumber)).toBe(true);
+    expect(["1e126", "1E-131", "123456789012345678901234567890123456789", "1e400"].some(isDynamoDbNumber)).toBe(false);
   });
 });
 
@@ -137,12 +194,6 @@ describe("latestPerKey and helpers", () => {
     expect(superseded.get(a)).toBe(b);
   });
 
-  it("compares sequence numbers as big integers, not strings", () => {
-    expect(isLaterSequence("100", "99")).toBe(true);
-    expect(isLaterSequence("49590338271490256608559692538361571095921575989136588899", "49590338271490256608559692538361571095921575989136588898")).toBe(true);
-    expect(isLaterSequence("7", "7")).toBe(false);
-  });
-
   it("chunks and backs off with capped, jittered exponential delays", () => {
     expect(chunk([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
     expect([0, 1, 2, 3, 10].map((n) => backoffDelay(n, 50, 2000, () => 0.999))).toEqual([49, 99, 199, 399, 1998]);
@@ -150,32 +201,56 @@ describe("latestPerKey and helpers", () => {
   });
 });
 
+describe("classifyFailure", () => {
+  it.each([
+    ["ProvisionedThroughputExceededException", {}, "transient"],
+    ["ThrottlingException", {}, "transient"],
+    ["TimeoutError", {}, "transient"],
+    ["InternalFailure", { $metadata: { httpStatusCode: 503 } }, "transient"],
+    ["Error", { code: "ECONNRESET" }, "transient"],
+    ["Error", { message: "AWS SDK error wrapper for TimeoutError: socket hang up" }, "transient"],
+    ["AccessDeniedException", { $metadata: { httpStatusCode: 400 } }, "deployment"],
+    ["ResourceNotFoundException", {}, "deployment"],
+    ["KMSAccessDeniedException", {}, "deployment"],
+    ["ParkingError", {}, "deployment"],
+  ])("%s is %s", (name, extra, expected) => {
+    expect(classifyFailure(awsError(name, extra))).toBe(expected);
+  });
+});
+
+describe("CoalescingBatch", () => {
+  it("rejects every queued record when the writer throws, leaving no unhandled rejection", async () => {
+    const batch = new CoalescingBatch({ writeAll: async () => Promise.reject(awsError("AccessDeniedException")) });
+    const item = decodeRecord(kinesisRecord({ eventId: "a" }), schema);
+    await expect(Promise.all([batch.add(item), batch.add(item)])).rejects.toThrow("AccessDeniedException");
+  });
+});
+
 describe("processKinesisEvent", () => {
-  it("writes every good record with BatchWriteItem in groups of 25, never one call per record", async () => {
+  it("writes every good record with a conditional PutItem, and reads nothing first by default", async () => {
     const table = new StubTable();
     const records = Array.from({ length: 60 }, (_, i) => kinesisRecord({ eventId: `e-${i}`, i }));
     const response = await consume(table, records);
     expect(response.batchItemFailures).toEqual([]);
     expect(table.items.size).toBe(60);
-    expect(table.calls.filter((c) => c === "BatchWriteCommand")).toHaveLength(3);
-    expect(table.calls.filter((c) => c === "BatchGetCommand")).toHaveLength(1);
-    expect(table.calls).not.toContain("PutCommand");
+    expect(table.calls).toEqual(Array(60).fill("PutCommand"));
   });
 
-  it("retries UnprocessedItems (throttling) with backoff until every item is written", async () => {
+  it("with read-then-write, reads strongly consistently and skips what is current", async () => {
     const table = new StubTable();
-    table.unprocessedRounds = 3;
-    const sleeps: number[] = [];
-    const records = Array.from({ length: 20 }, (_, i) => kinesisRecord({ eventId: `e-${i}` }));
-    const writer = writerFor(table, { sleep: async (ms) => void sleeps.push(ms), random: () => 0.999 });
-    const response = await processKinesisEvent(kinesisEvent(records), lambdaContext(), { writer, schema, logger: recordingLogger() });
+    const records = [kinesisRecord({ eventId: "a" }, { sequenceNumber: "10" }), kinesisRecord({ eventId: "b" }, { sequenceNumber: "11" })];
+    await consume(table, records);
+    table.calls.length = 0;
+    const sent: any[] = [];
+    const spy = { send: (c: any) => (sent.push(c), table.send(c)) };
+    const writer = new ItemWriter(spy, { tableName: "events", deadline: Date.now() + 60_000, strategy: "read-then-write" });
+    const response = await processKinesisEvent(kinesisEvent(records), lambdaContext(), { writer, schema, parking: memoryParking().target, logger: recordingLogger() });
     expect(response.batchItemFailures).toEqual([]);
-    expect(table.items.size).toBe(20);
-    expect(table.calls.filter((c) => c === "BatchWriteCommand")).toHaveLength(4);
-    expect(sleeps).toEqual([49, 99, 199]);
+    expect(table.calls).toEqual(["BatchGetCommand"]);
+    expect(sent[0].input.RequestItems.events.ConsistentRead).toBe(true);
   });
 
-  it("retries a throttled call as a whole", async () => {
+  it("retries a throttled call with backoff", async () => {
     const table = new StubTable();
     table.throttleCalls = 2;
     const response = await consume(table, [kinesisRecord({ eventId: "a" }), kinesisRecord({ eventId: "b" })]);
@@ -183,41 +258,88 @@ describe("processKinesisEvent", () => {
     expect(table.items.size).toBe(2);
   });
 
-  it("reports the records still unwritten when the function's time runs out, and loses none of them", async () => {
+  it("reports the records still unwritten when throttling outlasts the function's time, and loses none of them", async () => {
     const table = new StubTable();
-    table.unprocessedRounds = 100;
+    table.throttleCalls = 1000;
     const records = Array.from({ length: 8 }, (_, i) => kinesisRecord({ eventId: `e-${i}` }));
     const writer = writerFor(table, { deadline: Date.now() + 150, sleep: noSleep, random: () => 0.999, baseDelayMs: 100 });
-    const response = await processKinesisEvent(kinesisEvent(records), lambdaContext(), { writer, schema, logger: recordingLogger() });
-    const written = new Set([...table.items.keys()]);
-    const failed = new Set(failedIds(response));
-    expect(failed.size).toBeGreaterThan(0);
-    for (const r of records) {
-      const id = JSON.parse(Buffer.from(r.kinesis.data, "base64").toString()).eventId;
-      expect(written.has(id) !== failed.has(r.kinesis.sequenceNumber)).toBe(true); // each record: written xor reported
-    }
+    const parking = memoryParking();
+    const response = await processKinesisEvent(kinesisEvent(records), lambdaContext(), { writer, schema, parking: parking.target, logger: recordingLogger() });
+    expect(failedIds(response).sort()).toEqual(records.map((r) => r.kinesis.sequenceNumber).sort());
+    expect(parking.messages).toEqual([]);
   });
 
-  it("reports every record of a batch that is all poison, by sequence number, and writes nothing", async () => {
+  it("parks every poison record at once with its exact bytes, and reports none for retry", async () => {
     const table = new StubTable();
+    const parking = memoryParking();
+    const invalidUtf8 = Buffer.from([0x7b, 0x22, 0x65, 0x22, 0x3a, 0xc3, 0x28, 0x7d]);
     const records = [
-      kinesisRecord(undefined, { rawData: "!!" }),
-      kinesisRecord(undefined, { rawData: Buffer.from("nope").toString("base64") }),
+      kinesisRecord(undefined, raw("nope")),
+      kinesisRecord(undefined, raw(invalidUtf8)),
       kinesisRecord({ noId: true }),
       kinesisRecord({ eventId: "big", blob: "x".repeat(MAX_ITEM_BYTES) }),
+      kinesisRecord({ eventId: "good" }),
     ];
-    const response = await consume(table, records);
-    expect(failedIds(response)).toEqual(records.map((r) => r.kinesis.sequenceNumber));
-    expect(table.calls.filter((c) => c === "BatchWriteCommand")).toEqual([]);
+    const response = await consume(table, records, { parking });
+    expect(response.batchItemFailures).toEqual([]);
+    expect([...table.items.keys()]).toEqual(["good"]);
+    expect(parking.messages.map((m) => m.reason).sort()).toEqual(["invalid-json", "invalid-utf8", "schema-violation", "too-large"]);
+    for (const message of parking.messages) {
+      const record = records.find((r) => r.kinesis.sequenceNumber === message.sequenceNumber)!;
+      expect(message).toMatchObject({
+        version: 1,
+        streamArn: record.eventSourceARN,
+        shardId: "shardId-000000000000",
+        partitionKey: record.kinesis.partitionKey,
+        approximateArrivalTimestamp: record.kinesis.approximateArrivalTimestamp,
+        payload: record.kinesis.data,
+      });
+    }
+    expect(Buffer.from(parking.messages.find((m) => m.reason === "invalid-utf8")!.payload!, "base64")).toEqual(invalidUtf8);
   });
 
-  it("writes the good records around poison ones and reports only the poison", async () => {
+  it("parks a record whose message would exceed 1 MiB as an S3 object under parked/, named by the message", async () => {
+    const parking = memoryParking();
+    const bytes = Buffer.from(`{"eventId":"huge","blob":"${"y".repeat(900 * 1024)}"}`);
+    const record = kinesisRecord(undefined, { rawData: bytes.toString("base64") });
+    const response = await consume(new StubTable(), [record], { parking });
+    expect(response.batchItemFailures).toEqual([]);
+    const [message] = parking.messages;
+    expect(message).toMatchObject({ reason: "too-large", payloadObject: { bucket: "failures", key: `parked/events/shardId-000000000000/${record.kinesis.sequenceNumber}` } });
+    expect(message.payload).toBeUndefined();
+    expect(parking.objects.get(message.payloadObject!.key)).toEqual(bytes);
+  });
+
+  it("parks a replayed poison record under its original sequence number, shard and arrival, with the inner payload", async () => {
+    const parking = memoryParking();
+    const inner = Buffer.from("still not json");
+    const envelope = { ingestReplay: 1, originalSequenceNumber: "12", originalShardId: "shardId-000000000002", originalArrivalTimestamp: 1700000000.25, payload: inner.toString("base64") };
+    await consume(new StubTable(), [kinesisRecord(envelope, { sequenceNumber: "999" })], { parking });
+    expect(parking.messages).toEqual([
+      expect.objectContaining({ reason: "invalid-json", sequenceNumber: "12", shardId: "shardId-000000000002", approximateArrivalTimestamp: 1700000000.25, payload: inner.toString("base64") }),
+    ]);
+  });
+
+  it("parks a partition-key mismatch when the schema asks for it", async () => {
+    const parking = memoryParking();
     const table = new StubTable();
-    const good = [kinesisRecord({ eventId: "g1" }), kinesisRecord({ eventId: "g2" })];
-    const poison = kinesisRecord({ missing: "eventId" });
-    const response = await consume(table, [good[0], poison, good[1]]);
-    expect(failedIds(response)).toEqual([poison.kinesis.sequenceNumber]);
-    expect([...table.items.keys()].sort()).toEqual(["g1", "g2"]);
+    await consume(table, [kinesisRecord({ eventId: "victim" }, { partitionKey: "forged" })], { parking, keySchema: { ...schema, partitionKeyMustMatch: true } });
+    expect(parking.messages.map((m) => m.reason)).toEqual(["partition-key-mismatch"]);
+    expect(table.items.size).toBe(0);
+  });
+
+  it("fails the whole invocation when the table refuses access, parking nothing", async () => {
+    const table = new StubTable();
+    table.failWith = awsError("AccessDeniedException", { $metadata: { httpStatusCode: 400 } });
+    const parking = memoryParking();
+    await expect(consume(table, [kinesisRecord({ eventId: "a" }), kinesisRecord({ noId: 1 })], { parking })).rejects.toThrow("AccessDeniedException");
+    // The poison record in the failed invocation is not parked: the retry will park it once.
+    expect(parking.messages).toEqual([]);
+  });
+
+  it("fails the whole invocation when a poison record cannot be parked", async () => {
+    const parking = memoryParking(awsError("AccessDenied"));
+    await expect(consume(new StubTable(), [kinesisRecord({ noId: 1 })], { parking })).rejects.toThrow(/could not park/);
   });
 
   it("writes one item per key for duplicates inside one batch, keeping the newest", async () => {
@@ -230,38 +352,35 @@ describe("processKinesisEvent", () => {
     const response = await consume(table, records);
     expect(response.batchItemFailures).toEqual([]);
     expect(table.items.get("dup")).toMatchObject({ v: "new", _sequenceNumber: "3000" });
-    const writes = table.calls.filter((c) => c === "BatchWriteCommand");
-    expect(writes).toHaveLength(1);
+    expect(table.calls).toEqual(["PutCommand"]);
   });
 
-  it("neither rewrites on replay nor lets an older record overwrite a newer item", async () => {
+  it("never lets a replay or an older record overwrite a newer item: the write is conditional", async () => {
     const table = new StubTable();
     await consume(table, [kinesisRecord({ eventId: "k", v: "new" }, { sequenceNumber: "5000" })]);
-    table.calls.length = 0;
-    const replay = await consume(table, [
-      kinesisRecord({ eventId: "k", v: "new" }, { sequenceNumber: "5000" }),
-      kinesisRecord({ eventId: "k", v: "stale" }, { sequenceNumber: "4000" }),
-    ]);
+    const replay = await consume(table, [kinesisRecord({ eventId: "k", v: "stale" }, { sequenceNumber: "4000" })]);
     expect(replay.batchItemFailures).toEqual([]);
     expect(table.items.get("k")).toMatchObject({ v: "new" });
-    expect(table.calls).toEqual(["BatchGetCommand"]);
   });
 
-  it("isolates an item DynamoDB rejects and reports only that record", async () => {
+  it("parks an item DynamoDB rejects and writes the others", async () => {
     const table = new StubTable();
     table.rejectIds.add("deep");
+    const parking = memoryParking();
     const records = [kinesisRecord({ eventId: "ok1" }), kinesisRecord({ eventId: "deep" }), kinesisRecord({ eventId: "ok2" })];
-    const response = await consume(table, records);
-    expect(failedIds(response)).toEqual([records[1].kinesis.sequenceNumber]);
+    const response = await consume(table, records, { parking });
+    expect(response.batchItemFailures).toEqual([]);
+    expect(parking.messages.map((m) => [m.reason, m.sequenceNumber])).toEqual([["schema-violation", records[1].kinesis.sequenceNumber]]);
     expect([...table.items.keys()].sort()).toEqual(["ok1", "ok2"]);
   });
 
-  it("logs which record failed and why, never its payload", async () => {
+  it("logs which record was parked and why, never its payload or its numbers", async () => {
     const logger = recordingLogger();
     const secret = "card-4111111111111111";
-    await consume(new StubTable(), [kinesisRecord({ secret })], logger);
+    await consume(new StubTable(), [kinesisRecord({ secret }), kinesisRecord(undefined, raw('{"eventId":"n","n":1e400}'))], { logger });
     const warning = logger.lines.find((l: any) => l.level === "warn");
-    expect(warning.fields).toMatchObject({ reason: "missing-key", partitionKey: "pk" });
+    expect(warning.fields).toMatchObject({ reason: "schema-violation", partitionKey: "pk" });
     expect(JSON.stringify(logger.lines)).not.toContain(secret);
+    expect(JSON.stringify(logger.lines)).not.toContain("1e400");
   });
 });

@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Duration, EncryptionKey, DataStream, EventTable, Queue, StartingPosition, StreamConsumer, StreamEncryption, TableEncryption, bundleZipPath } from "../../../modules";
+import { Duration, EncryptionKey, DataStream, EventTable, FailureDestination, Queue, StartingPosition, StreamConsumer, StreamEncryption, TableEncryption, bundleZipPath } from "../../../modules";
 import { TerraformResource } from "cdktf";
 import { newStack, onlyResource, policyOf, resourcesOf, synth } from "../../helpers/synth";
 
@@ -13,7 +13,7 @@ function build(props: Partial<ConstructorParameters<typeof StreamConsumer>[2]> =
   const consumer = new StreamConsumer(stack, "Consumer", {
     stream,
     table,
-    failureQueueName: "consumer-failures",
+    parkingQueueName: "consumer-parking",
     function: { functionName: "consumer" },
     ...props,
   });
@@ -22,7 +22,7 @@ function build(props: Partial<ConstructorParameters<typeof StreamConsumer>[2]> =
 const ref = (json: any, type: string, attr = "arn") => `\${${type}.${Object.keys(json.resource[type])[0]}.${attr}}`;
 
 describe("StreamConsumer defaults", () => {
-  it("maps the stream to the function with the stated defaults and partial batch responses", () => {
+  it("maps the stream to the function: partial batch responses, unlimited retries bounded by an age an hour below retention, S3 on failure", () => {
     const json = build().json;
     expect(onlyResource(json, "aws_lambda_event_source_mapping")).toMatchObject({
       event_source_arn: ref(json, "aws_kinesis_stream"),
@@ -32,41 +32,67 @@ describe("StreamConsumer defaults", () => {
       maximum_batching_window_in_seconds: 1,
       parallelization_factor: 1,
       bisect_batch_on_function_error: true,
-      maximum_retry_attempts: 10,
-      maximum_record_age_in_seconds: 86400,
+      maximum_retry_attempts: -1,
+      maximum_record_age_in_seconds: 23 * 3600, // the stream keeps 24 h
       function_response_types: ["ReportBatchItemFailures"],
-      destination_config: { on_failure: { destination_arn: ref(json, "aws_sqs_queue") } },
+      destination_config: { on_failure: { destination_arn: ref(json, "aws_s3_bucket") } },
     });
   });
 
-  it("sends failures to an encrypted queue kept 14 days, not an async-invoke DLQ", () => {
+  it("keeps the record-age limit an hour below a longer retention, and at most Lambda's 7 days", () => {
+    const age = (retentionHours: number) => {
+      const { stack } = newStack();
+      const stream = new DataStream(stack, "Stream", { retentionPeriod: Duration.hours(retentionHours), alarms: false });
+      new StreamConsumer(stack, "Consumer", { stream, table: new EventTable(stack, "Table", { alarms: false }) });
+      return onlyResource(synth(stack), "aws_lambda_event_source_mapping").maximum_record_age_in_seconds;
+    };
+    expect([age(168), age(8760)]).toEqual([167 * 3600, 7 * 24 * 3600]);
+  });
+
+  it("parks poison in a KMS-encrypted queue kept 14 days, and keeps failures in a KMS bucket with a lifecycle and no public access", () => {
     const json = build().json;
-    expect(onlyResource(json, "aws_sqs_queue")).toMatchObject({
-      name: "consumer-failures",
-      message_retention_seconds: 1209600,
-      sqs_managed_sse_enabled: true,
-    });
+    const key = ref(json, "aws_kms_key");
+    expect(onlyResource(json, "aws_sqs_queue")).toMatchObject({ name: "consumer-parking", message_retention_seconds: 1209600, kms_master_key_id: key });
+    const sse = onlyResource(json, "aws_s3_bucket_server_side_encryption_configuration");
+    expect(sse.rule[0].apply_server_side_encryption_by_default).toMatchObject({ sse_algorithm: "aws:kms", kms_master_key_id: key });
+    expect(onlyResource(json, "aws_s3_bucket_public_access_block")).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+    expect(JSON.stringify(onlyResource(json, "aws_s3_bucket_lifecycle_configuration"))).toContain('"days":90');
     expect(onlyResource(json, "aws_lambda_function").dead_letter_config).toBeUndefined();
   });
 
-  it("tells the handler the table and its key", () => {
-    const vars = onlyResource(build().json, "aws_lambda_function").environment.variables;
-    expect(vars).toMatchObject({ TABLE_NAME: "events", PARTITION_KEY: "eventId", POWERTOOLS_SERVICE_NAME: "stream-consumer" });
+  it("tells the handler the table, its key, the parking queue and bucket", () => {
+    const json = build().json;
+    const vars = onlyResource(json, "aws_lambda_function").environment.variables;
+    expect(vars).toMatchObject({
+      TABLE_NAME: "events",
+      PARTITION_KEY: "eventId",
+      PARTITION_KEY_MUST_MATCH: "true",
+      PARKING_QUEUE_URL: ref(json, "aws_sqs_queue", "url"),
+      PARKING_BUCKET: ref(json, "aws_s3_bucket", "bucket"),
+      POWERTOOLS_SERVICE_NAME: "stream-consumer",
+    });
     expect(vars.SORT_KEY).toBeUndefined();
-    expect(onlyResource(build().json, "aws_lambda_function").timeout).toBe(60);
+    expect(onlyResource(json, "aws_lambda_function").timeout).toBe(60);
   });
 
-  it("holds exactly the permissions it uses: stream read, three table actions, SendMessage to its queue", () => {
+  it("holds exactly the permissions it uses: stream read, two table actions, SendMessage to the parking queue, PutObject under parked/, the failure bucket for the mapping", () => {
     const json = build().json;
     const statements = policyOf(onlyResource(json, "aws_iam_role_policy")).Statement;
+    const bucket = ref(json, "aws_s3_bucket");
+    const key = ref(json, "aws_kms_key");
     expect(statements.slice(2)).toEqual([
-      { Effect: "Allow", Action: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:PutItem"], Resource: ref(json, "aws_dynamodb_table") },
+      { Effect: "Allow", Action: ["dynamodb:BatchGetItem", "dynamodb:PutItem"], Resource: ref(json, "aws_dynamodb_table") },
+      { Effect: "Allow", Action: "sqs:SendMessage", Resource: ref(json, "aws_sqs_queue") },
+      { Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: key },
+      { Effect: "Allow", Action: "s3:PutObject", Resource: `${bucket}/parked/*` },
       {
         Effect: "Allow",
         Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"],
         Resource: ref(json, "aws_kinesis_stream"),
       },
-      { Effect: "Allow", Action: "sqs:SendMessage", Resource: ref(json, "aws_sqs_queue") },
+      // The mapping's S3 on-failure destination: Lambda writes with the function's role.
+      { Effect: "Allow", Action: "s3:ListBucket", Resource: bucket },
+      { Effect: "Allow", Action: "s3:PutObject", Resource: `${bucket}/*` },
     ]);
   });
 
@@ -85,12 +111,13 @@ describe("StreamConsumer defaults", () => {
     expect(onlyResource(json, "aws_lambda_event_source_mapping").depends_on).toEqual([`aws_iam_role_policy.${policyId}`]);
   });
 
-  it("alarms on iterator age, function errors and a non-empty failure queue", () => {
+  it("alarms on iterator age, function errors, parked records and their age", () => {
     const alarms = Object.values(resourcesOf(build().json, "aws_cloudwatch_metric_alarm"));
     expect(alarms.map((a) => [a.alarm_name, a.namespace, a.metric_name, a.threshold])).toEqual([
       ["consumer-errors", "AWS/Lambda", "Errors", 0],
-      ["consumer-failure-queue-not-empty", "AWS/SQS", "ApproximateNumberOfMessagesVisible", 0],
       ["consumer-iterator-age", "AWS/Lambda", "IteratorAge", 600000],
+      ["consumer-parked-record-age", "AWS/SQS", "ApproximateAgeOfOldestMessage", 86400],
+      ["consumer-parked-records", "AWS/SQS", "ApproximateNumberOfMessagesVisible", 0],
     ]);
     expect(build({ alarms: false }).json.resource.aws_cloudwatch_metric_alarm).toBeUndefined();
   });
@@ -105,9 +132,11 @@ describe("StreamConsumer props", () => {
       startingPositionTimestamp: "2026-01-31T12:00:00Z",
       parallelizationFactor: 4,
       bisectBatchOnError: false,
-      retryAttempts: -1,
-      maxRecordAge: -1,
+      retryAttempts: 20,
+      maxRecordAge: Duration.hours(2),
       filters: [{ data: { type: ["order"] } }],
+      failureDestination: FailureDestination.SQS_QUEUE,
+      failureQueueName: "consumer-failures",
       failureQueueRetentionPeriod: Duration.days(4),
       iteratorAgeAlarmThreshold: Duration.minutes(1),
     }).json;
@@ -118,22 +147,26 @@ describe("StreamConsumer props", () => {
       starting_position_timestamp: "2026-01-31T12:00:00Z",
       parallelization_factor: 4,
       bisect_batch_on_function_error: false,
-      maximum_retry_attempts: -1,
-      maximum_record_age_in_seconds: -1,
+      maximum_retry_attempts: 20,
+      maximum_record_age_in_seconds: 7200,
       filter_criteria: { filter: [{ pattern: '{"data":{"type":["order"]}}' }] },
     });
-    expect(onlyResource(json, "aws_sqs_queue").message_retention_seconds).toBe(345600);
+    const queues = Object.values(resourcesOf(json, "aws_sqs_queue"));
+    const failures = queues.find((q) => q.name === "consumer-failures");
+    expect(failures.message_retention_seconds).toBe(345600);
+    expect(onlyResource(json, "aws_lambda_event_source_mapping").destination_config.on_failure.destination_arn).toMatch(/^\$\{aws_sqs_queue\..*FailureQueue.*\.arn\}$/);
     const iteratorAge = Object.values(resourcesOf(json, "aws_cloudwatch_metric_alarm")).find((a) => a.metric_name === "IteratorAge");
     expect(iteratorAge.threshold).toBe(60000);
   });
 
   it("keeps a default for a mapping prop given as undefined", () => {
     const json = build({ bisectBatchOnError: undefined, retryAttempts: undefined }).json;
-    expect(onlyResource(json, "aws_lambda_event_source_mapping")).toMatchObject({ bisect_batch_on_function_error: true, maximum_retry_attempts: 10 });
+    expect(onlyResource(json, "aws_lambda_event_source_mapping")).toMatchObject({ bisect_batch_on_function_error: true, maximum_retry_attempts: -1 });
   });
 
-  it("uses a KMS key for the queue when given, and may use it", () => {
-    const json = build({ failureQueueEncryptionKey: EncryptionKey.fromKeyArn("arn:aws:kms:eu-west-1:123456789012:key/q") }).json;
+  it("uses a KMS key for the parking queue and failure bucket when given, creates none, and may use it", () => {
+    const json = build({ encryptionKey: EncryptionKey.fromKeyArn("arn:aws:kms:eu-west-1:123456789012:key/q") }).json;
+    expect(resourcesOf(json, "aws_kms_key")).toEqual({});
     expect(onlyResource(json, "aws_sqs_queue")).toMatchObject({ kms_master_key_id: "arn:aws:kms:eu-west-1:123456789012:key/q" });
     expect(onlyResource(json, "aws_sqs_queue").sqs_managed_sse_enabled).toBeUndefined();
     const statements = policyOf(onlyResource(json, "aws_iam_role_policy")).Statement;
@@ -143,7 +176,9 @@ describe("StreamConsumer props", () => {
   it.each([
     ["a mapping option out of range", { batchSize: 0 }, "KinesisEventSource(test/Stream): batchSize must be a whole number from 1 to 10000 records; got 0"],
     ["AT_TIMESTAMP without a time", { startingPosition: StartingPosition.AT_TIMESTAMP }, "startingPositionTimestamp is required when startingPosition is AT_TIMESTAMP"],
-    ["a queue retention of 30 s", { failureQueueRetentionPeriod: Duration.seconds(30) }, "test/Consumer/FailureQueue: retentionPeriod must be a whole number from 60 to 1209600 seconds; got 30 (30 seconds)"],
+    ["a queue retention of 30 s", { failureDestination: FailureDestination.SQS_QUEUE, failureQueueRetentionPeriod: Duration.seconds(30) }, "test/Consumer/FailureQueue: retentionPeriod must be a whole number from 60 to 1209600 seconds; got 30 (30 seconds)"],
+    ["a record age not an hour below the stream's retention", { maxRecordAge: Duration.hours(24) }, "test/Consumer: maxRecordAge must be at least one hour below the shortest stream retention, 86400 seconds (the stream's is not known): at most 82800 seconds; got 86400 seconds"],
+    ["failure-queue settings with the S3 destination", { failureQueueName: "x" }, "test/Consumer: failureQueue, failureQueueRetentionPeriod, failureQueueName and failureQueueEncryptionKey apply to failureDestination SQS_QUEUE; it is S3_BUCKET"],
     ["a 0 s iterator-age threshold", { iteratorAgeAlarmThreshold: Duration.seconds(0) }, "test/Consumer: iteratorAgeAlarmThreshold must be a whole number from 1 to 604800 seconds; got 0 (0 seconds)"],
     ["a function's memory size", { function: { memorySize: 64 } }, "test/Consumer: function.memorySize must be a whole number from 128 to 10240 MB; got 64"],
     ["a function's log retention", { function: { logRetentionDays: 2 } }, "test/Consumer: function.logRetentionDays must be one of 1, 3, 5, 7, 14, 30"],
@@ -195,7 +230,7 @@ describe("StreamConsumer with existing resources", () => {
     expect(onlyResource(json, "aws_lambda_event_source_mapping").event_source_arn).toBe("arn:aws:kinesis:eu-west-1:123456789012:stream/legacy-events");
     expect(onlyResource(json, "aws_lambda_function").environment.variables).toMatchObject({ TABLE_NAME: "legacy-items", PARTITION_KEY: "id" });
     const statements = policyOf(onlyResource(json, "aws_iam_role_policy")).Statement;
-    expect(statements).toContainEqual({ Effect: "Allow", Action: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:PutItem"], Resource: "arn:aws:dynamodb:eu-west-1:123456789012:table/legacy-items" });
+    expect(statements).toContainEqual({ Effect: "Allow", Action: ["dynamodb:BatchGetItem", "dynamodb:PutItem"], Resource: "arn:aws:dynamodb:eu-west-1:123456789012:table/legacy-items" });
     expect(statements).toContainEqual({ Effect: "Allow", Action: "kms:Decrypt", Resource: "arn:aws:kms:eu-west-1:123456789012:key/s" });
   });
 
@@ -230,7 +265,7 @@ describe("StreamConsumer with your own handler", () => {
     expect(fn.environment.variables).toMatchObject({ TABLE_NAME: "events", PARTITION_KEY: "eventId", POWERTOOLS_SERVICE_NAME: "stream-consumer" });
     expect(policyOf(onlyResource(json, "aws_iam_role_policy")).Statement).toContainEqual({
       Effect: "Allow",
-      Action: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:PutItem"],
+      Action: ["dynamodb:BatchGetItem", "dynamodb:PutItem"],
       Resource: ref(json, "aws_dynamodb_table"),
     });
     expect(onlyResource(json, "aws_lambda_event_source_mapping").function_response_types).toEqual(["ReportBatchItemFailures"]);
@@ -252,18 +287,18 @@ describe("StreamConsumer with your own handler", () => {
 describe("StreamConsumer with an existing failure queue", () => {
   const QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:shared-failures";
 
-  it("creates no queue, sends failures to the given one, and may send to it", () => {
+  it("creates no failure queue (the parking queue only), sends failures to the given one, and may send to it", () => {
     const { stack } = newStack();
     const stream = new DataStream(stack, "Stream", { streamName: "events", alarms: false });
     const table = new EventTable(stack, "Table", { tableName: "events", alarms: false });
     const failureQueue = Queue.fromQueueArn(stack, "Failures", QUEUE_ARN);
     const consumer = new StreamConsumer(stack, "Consumer", { stream, table, failureQueue, function: { functionName: "consumer" } });
     const json = synth(stack);
-    expect(resourcesOf(json, "aws_sqs_queue")).toEqual({});
+    expect(Object.keys(resourcesOf(json, "aws_sqs_queue"))).toEqual([expect.stringMatching(/^Consumer_ParkingQueue_/)]);
     expect(onlyResource(json, "aws_lambda_event_source_mapping").destination_config).toEqual({ on_failure: { destination_arn: QUEUE_ARN } });
     expect(policyOf(onlyResource(json, "aws_iam_role_policy")).Statement).toContainEqual({ Effect: "Allow", Action: "sqs:SendMessage", Resource: QUEUE_ARN });
     expect([consumer.failureQueueArn, consumer.failureQueueUrl]).toEqual([QUEUE_ARN, "https://sqs.eu-west-1.amazonaws.com/123456789012/shared-failures"]);
-    const depthAlarm = Object.values(resourcesOf(json, "aws_cloudwatch_metric_alarm")).find((a) => a.namespace === "AWS/SQS");
+    const depthAlarm = Object.values(resourcesOf(json, "aws_cloudwatch_metric_alarm")).find((a) => a.alarm_name === "consumer-failure-queue-not-empty");
     expect(depthAlarm.dimensions).toEqual({ QueueName: "shared-failures" });
   });
 

@@ -1,4 +1,4 @@
-import { DataStream, EncryptionKey, NodejsFunction, ProducerAccessMode, StreamEncryption, StreamingIngestPipeline, TableEncryption } from "../../../modules";
+import { DataStream, EncryptionKey, FailureDestination, NodejsFunction, ProducerAccessMode, StreamEncryption, StreamingIngestPipeline, TableEncryption } from "../../../modules";
 import { newStack, synth } from "../../helpers/synth";
 import { synthApp } from "../../helpers/app";
 
@@ -63,7 +63,7 @@ function stacksUnderTest(): Record<string, any> {
     namePrefix: "max",
     stream: { encryption: StreamEncryption.CUSTOMER_MANAGED },
     table: { encryption: TableEncryption.CUSTOMER_MANAGED },
-    consumer: { failureQueueEncryptionKey: key, enhancedFanOut: true },
+    consumer: { failureDestination: FailureDestination.SQS_QUEUE, failureQueueEncryptionKey: key, encryptionKey: key, enhancedFanOut: true },
     api: { usagePlan: { apiKeyNames: ["partner"] } },
     archives: [{ destination: { encryptionKey: key, s3Backup: {}, processor: { function: processor } } }],
     producer: { mode: ProducerAccessMode.ASSUME_ROLE, trustedAccountId: "444455556666", externalId: "ext-1" },

@@ -15,15 +15,15 @@ describe("StreamingIngestPipeline", () => {
     const { json } = build();
     expect(values(json, "aws_kinesis_stream").map((s) => s.name)).toEqual(["acme-events"]);
     expect(values(json, "aws_dynamodb_table").map((t) => t.name)).toEqual(["acme-events"]);
-    expect(values(json, "aws_sqs_queue").map((q) => q.name)).toEqual(["acme-consumer-failures"]);
+    expect(values(json, "aws_sqs_queue").map((q) => q.name)).toEqual(["acme-consumer-parking"]);
     expect(values(json, "aws_api_gateway_rest_api").map((a) => a.name)).toEqual(["acme-ingest"]);
     expect(values(json, "aws_secretsmanager_secret").map((s) => s.name)).toEqual(["acme/ingest-api/basic-auth"]);
     expect(values(json, "aws_kinesis_firehose_delivery_stream").map((d) => d.name)).toEqual(["acme-events-to-s3"]);
-    expect(values(json, "aws_s3_bucket").map((b) => b.bucket_prefix).sort()).toEqual(["acme-access-logs-", "acme-archive-"]);
+    expect(values(json, "aws_s3_bucket").map((b) => b.bucket_prefix).sort()).toEqual(["acme-access-logs-", "acme-archive-", "acme-failures-"]);
     expect(resourcesOf(json, "aws_iam_user")).toEqual({}); // no producer unless asked
   });
 
-  it("builds a dashboard of API errors and latency, stream, consumer, failure queue and Firehose freshness", () => {
+  it("builds a dashboard of API errors and latency, stream, consumer, parked records and Firehose freshness", () => {
     const { json } = build();
     const dashboard = onlyResource(json, "aws_cloudwatch_dashboard");
     expect(dashboard.dashboard_name).toBe("acme-pipeline");
@@ -39,6 +39,7 @@ describe("StreamingIngestPipeline", () => {
       "AWS/Lambda/Errors",
       "AWS/Lambda/IteratorAge",
       "AWS/SQS/ApproximateNumberOfMessagesVisible",
+      "AWS/SQS/ApproximateAgeOfOldestMessage",
       "AWS/Firehose/DeliveryToS3.DataFreshness",
     ]);
     expect(widgets[0].properties.region).toBe("eu-west-1");
@@ -72,9 +73,11 @@ describe("StreamingIngestPipeline", () => {
       api: { credentials: { existingSecret: Secret.fromSecretArn(secretArn) } },
     });
     const json = synth(stack) as any;
-    for (const type of ["aws_kinesis_stream", "aws_dynamodb_table", "aws_s3_bucket", "aws_secretsmanager_secret"]) {
+    for (const type of ["aws_kinesis_stream", "aws_dynamodb_table", "aws_secretsmanager_secret"]) {
       expect(resourcesOf(json, type)).toEqual({});
     }
+    // The consumer's failure bucket only (no archive or access-log bucket).
+    expect(values(json, "aws_s3_bucket").map((b) => b.bucket_prefix)).toEqual(["acme-failures-"]);
     expect(onlyResource(json, "aws_kinesis_firehose_delivery_stream")).toMatchObject({
       name: "legacy-to-s3",
       extended_s3_configuration: expect.objectContaining({ bucket_arn: "arn:aws:s3:::legacy-archive" }),
@@ -82,12 +85,12 @@ describe("StreamingIngestPipeline", () => {
     expect(json.output.Pipe_api_credentials_secret_arn.value).toBe(secretArn);
   });
 
-  it("sends the consumer's failures to an existing queue, creating none, and outputs its URL", () => {
+  it("sends the consumer's failures to an existing queue, creating none (the parking queue only), and outputs its URL", () => {
     const { stack } = newStack();
     const failureQueue = Queue.fromQueueArn(stack, "Failures", "arn:aws:sqs:eu-west-1:123456789012:shared-failures");
     new StreamingIngestPipeline(stack, "Pipe", { namePrefix: "acme", consumer: { failureQueue } });
     const json = synth(stack) as any;
-    expect(resourcesOf(json, "aws_sqs_queue")).toEqual({});
+    expect(values(json, "aws_sqs_queue").map((q) => q.name)).toEqual(["acme-consumer-parking"]);
     expect(onlyResource(json, "aws_lambda_event_source_mapping").destination_config.on_failure.destination_arn).toBe("arn:aws:sqs:eu-west-1:123456789012:shared-failures");
     expect(json.output.Pipe_failure_queue_url.value).toBe("https://sqs.eu-west-1.amazonaws.com/123456789012/shared-failures");
   });
@@ -144,7 +147,8 @@ describe("StreamingIngestPipeline", () => {
       "Pipe_api_credentials_secret_arn",
       "Pipe_api_url",
       "Pipe_archive_bucket",
-      "Pipe_failure_queue_url",
+      "Pipe_failure_bucket",
+      "Pipe_parking_queue_url",
       "Pipe_producer_role_arn",
       "Pipe_stream_arn",
       "Pipe_stream_name",
@@ -153,7 +157,7 @@ describe("StreamingIngestPipeline", () => {
     // The stream's, the bucket's, the delivery stream's, the API's and the producer's own outputs
     // would sit under their constructs: every output is the pipeline's own.
     const owners = stack.node.findAll().filter((c) => c instanceof TerraformOutput).map((c) => c.node.scope);
-    expect(owners).toHaveLength(8);
+    expect(owners).toHaveLength(9);
     expect(owners.every((owner) => owner === pipeline)).toBe(true);
   });
 });
