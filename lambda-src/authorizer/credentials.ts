@@ -24,8 +24,9 @@ export type ReadVersion = (stage: "AWSCURRENT" | "AWSPREVIOUS") => Promise<Secre
 /**
  * The accepted credentials. AWSPREVIOUS is read only while AWSCURRENT is younger than
  * `graceMs`, so outside a rotation it costs nothing; an AWSCURRENT of unknown age is treated
- * as old (no previous value). A missing or malformed AWSCURRENT throws; a malformed previous
- * value is ignored (it only ever widens access).
+ * as old (no previous value). A missing or malformed AWSCURRENT throws; a previous value that
+ * cannot be read or parsed is left out (it only ever widens access: failing on it would shut
+ * out producers the current value admits).
  */
 export async function readAcceptedCredentials(read: ReadVersion, graceMs: number, now: number): Promise<AcceptedCredentials> {
   const current = await read("AWSCURRENT");
@@ -33,10 +34,11 @@ export async function readAcceptedCredentials(read: ReadVersion, graceMs: number
   const accepted = { current: parseSecret(parseJson(current.SecretString)) };
   const since = current.CreatedDate?.getTime();
   if (graceMs <= 0 || since === undefined || now - since >= graceMs) return accepted;
-  const previous = await read("AWSPREVIOUS");
   try {
+    const previous = await read("AWSPREVIOUS");
     return previous ? { ...accepted, previous: parseSecret(parseJson(previous.SecretString)) } : accepted;
   } catch {
+    // Unreadable (throttled, KMS, timeout) or malformed: the current value still opens the API.
     return accepted;
   }
 }

@@ -185,6 +185,14 @@ describe("readAcceptedCredentials", () => {
     }
   });
 
+  it("accepts the current value alone when the previous one cannot be read (throttled, KMS)", async () => {
+    const read = async (stage: "AWSCURRENT" | "AWSPREVIOUS") => {
+      if (stage === "AWSPREVIOUS") throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+      return version({ username: "u", password: "new" }, HOUR);
+    };
+    expect(await readAcceptedCredentials(read, 24 * HOUR, NOW)).toEqual({ current: { username: "u", password: "new" } });
+  });
+
   it("accepts no previous value when there is none, or when it is malformed (it could only widen access)", async () => {
     for (const previous of [undefined, version("not json"), version({ username: "u" })]) {
       const r = reader(version({ username: "u", password: "new" }, HOUR), previous);
