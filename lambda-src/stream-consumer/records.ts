@@ -109,6 +109,10 @@ export function originOf(record: KinesisStreamRecord): RecordOrigin {
   };
 }
 
+const SHARD_ID = /^shardId-\d{12}$/;
+/** Kinesis's longest retention, 8,760 hours: no replayed record can be older. */
+const MAX_RETENTION_SECONDS = 8760 * 3600;
+
 /**
  * A replay envelope (`npm run replay-parked`) → the original record's origin and bytes; any other
  * value → undefined. An envelope with a malformed field is not an envelope: it is decoded as is.
@@ -120,7 +124,12 @@ export function unwrapReplay(value: unknown, outer: RecordOrigin): RecordOrigin 
   const arrival = isLosslessNumber(v.originalArrivalTimestamp) ? Number(v.originalArrivalTimestamp.toString()) : NaN;
   if (replay !== "1" || typeof v.payload !== "string" || !BASE64.test(v.payload)) return undefined;
   if (typeof v.originalSequenceNumber !== "string" || !/^\d{1,128}$/.test(v.originalSequenceNumber)) return undefined;
-  if (typeof v.originalShardId !== "string" || !Number.isFinite(arrival)) return undefined;
+  if (typeof v.originalShardId !== "string" || !SHARD_ID.test(v.originalShardId)) return undefined;
+  // Anyone who can put into the stream can write an envelope: its original arrival must lie
+  // within a year (the longest retention) before the record's own arrival, never after it, so a
+  // forged one can neither outrank later writes of its key nor break the ordering attribute.
+  const outerArrival = outer.approximateArrivalTimestamp;
+  if (!Number.isFinite(arrival) || arrival > outerArrival || arrival < outerArrival - MAX_RETENTION_SECONDS) return undefined;
   return {
     ...outer,
     shardId: v.originalShardId,
@@ -239,7 +248,8 @@ export function decodeRecordWithOrigin(
     return { origin, item: decodePayload(origin, value, schema) };
   } catch (error) {
     if (error instanceof PoisonRecordError) return { origin, error };
-    throw error;
+    // Decoding touches nothing but the record: whatever else it throws is the record's fault.
+    return { origin, error: new PoisonRecordError("schema-violation", `cannot be decoded (${(error as Error)?.name ?? "error"})`) };
   }
 }
 

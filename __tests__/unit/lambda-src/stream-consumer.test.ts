@@ -2,6 +2,7 @@ import { BatchGetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import {
   decodeBase64,
   decodeRecord,
+  decodeRecordWithOrigin,
   isDynamoDbNumber,
   itemSizeBytes,
   MAX_ITEM_BYTES,
@@ -154,12 +155,24 @@ describe("decodeRecord", () => {
 
   it("unwraps a replay envelope: the inner payload, ordered by the original sequence number and arrival", () => {
     const inner = Buffer.from('{"eventId":"r","n":18446744073709551617}');
-    const envelope = { ingestReplay: 1, originalSequenceNumber: "77", originalShardId: "shardId-000000000003", originalArrivalTimestamp: 1700000000.5, payload: inner.toString("base64") };
+    const envelope = { ingestReplay: 1, originalSequenceNumber: "77", originalShardId: "shardId-000000000003", originalArrivalTimestamp: 1767000000.5, payload: inner.toString("base64") };
     const decoded = decodeRecord(kinesisRecord(envelope, { sequenceNumber: "99999999" }), schema);
     expect(decoded.sequenceNumber).toBe("77");
-    expect(decoded.order).toBe(orderOf(1700000000.5, "77"));
+    expect(decoded.order).toBe(orderOf(1767000000.5, "77"));
     expect(marshall(decoded.item).n).toEqual({ N: "18446744073709551617" });
     expect(decoded.item).not.toHaveProperty("ingestReplay");
+  });
+
+  it("takes no forged envelope's place in time: an arrival after the record's own, over a year before it, or a strange shard is no envelope", () => {
+    // The record itself arrived at 1767225600.123 (the helper's default).
+    const inner = Buffer.from('{"eventId":"r"}');
+    const envelope = (fields: object) => ({ ingestReplay: 1, originalSequenceNumber: "7", originalShardId: "shardId-000000000003", originalArrivalTimestamp: 1767225000, payload: inner.toString("base64"), eventId: "r", ...fields });
+    for (const forged of [{ originalArrivalTimestamp: 1e13 }, { originalArrivalTimestamp: 1767225601 }, { originalArrivalTimestamp: 1767225600.123 - 8761 * 3600 }, { originalShardId: "x" }]) {
+      const decoded = decodeRecordWithOrigin(kinesisRecord(envelope(forged), { sequenceNumber: "99" }), schema);
+      expect(decoded.error).toBeUndefined();
+      expect(decoded.origin.sequenceNumber).toBe("99"); // decoded as the record it is, in its own place
+    }
+    expect(decodeRecordWithOrigin(kinesisRecord(envelope({}), { sequenceNumber: "99" }), schema).origin.sequenceNumber).toBe("7");
   });
 
   it("accepts an eventId of exactly 1,024 bytes", () => {
@@ -314,10 +327,10 @@ describe("processKinesisEvent", () => {
   it("parks a replayed poison record under its original sequence number, shard and arrival, with the inner payload", async () => {
     const parking = memoryParking();
     const inner = Buffer.from("still not json");
-    const envelope = { ingestReplay: 1, originalSequenceNumber: "12", originalShardId: "shardId-000000000002", originalArrivalTimestamp: 1700000000.25, payload: inner.toString("base64") };
+    const envelope = { ingestReplay: 1, originalSequenceNumber: "12", originalShardId: "shardId-000000000002", originalArrivalTimestamp: 1767000000.25, payload: inner.toString("base64") };
     await consume(new StubTable(), [kinesisRecord(envelope, { sequenceNumber: "999" })], { parking });
     expect(parking.messages).toEqual([
-      expect.objectContaining({ reason: "invalid-json", sequenceNumber: "12", shardId: "shardId-000000000002", approximateArrivalTimestamp: 1700000000.25, payload: inner.toString("base64") }),
+      expect.objectContaining({ reason: "invalid-json", sequenceNumber: "12", shardId: "shardId-000000000002", approximateArrivalTimestamp: 1767000000.25, payload: inner.toString("base64") }),
     ]);
   });
 
