@@ -113,6 +113,8 @@ export async function processKinesisEvent(
   const batch = new CoalescingBatch(deps.writer);
   const counts: Record<string, number> = { written: 0, unchanged: 0, superseded: 0, parked: 0, retry: 0 };
   let fatal: { error: unknown } | undefined;
+  // The lowest sequence number reported for retry: Lambda re-delivers everything from there on.
+  let lowestRetry: bigint | undefined;
   const handleRecord = async (record: KinesisStreamRecord): Promise<WriteOutcome | "parked"> => {
     const decoded = decodeRecordWithOrigin(record, deps.schema);
     const ids = identify(decoded.origin, record);
@@ -129,6 +131,13 @@ export async function processKinesisEvent(
         // invocation fails and is retried whole, so parking now would park the record twice.
         await batch.afterFlush();
         if (fatal) throw fatal.error;
+        if (lowestRetry !== undefined && BigInt(record.kinesis.sequenceNumber) > lowestRetry) {
+          // Lambda re-delivers it with the retried record before it: parking it now would park
+          // it again then. Reported too, it is parked once, on the delivery that gets past.
+          counts.retry++;
+          deps.logger.warn("poison record behind a retried one; parked on its next delivery", { ...ids, reason: poison.reason });
+          throw error;
+        }
         deps.logger.warn("record parked", { ...ids, reason: poison.reason, detail: poison.detail });
         try {
           await park(deps.parking, decoded.origin, poison.reason, poison.detail);
@@ -141,6 +150,8 @@ export async function processKinesisEvent(
         return "parked";
       }
       if (failure === "transient") {
+        const sequence = BigInt(record.kinesis.sequenceNumber);
+        if (lowestRetry === undefined || sequence < lowestRetry) lowestRetry = sequence;
         counts.retry++;
         deps.logger.warn("record not written; will be retried", { ...ids, reason: (error as Error).name });
         throw error;

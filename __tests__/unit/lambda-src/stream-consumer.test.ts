@@ -282,6 +282,27 @@ describe("processKinesisEvent", () => {
     expect(parking.messages).toEqual([]);
   });
 
+  it("parks a poison record behind a retried one only on the delivery that gets past it, so it is parked once", async () => {
+    const table = new StubTable();
+    table.throttleCalls = 1000;
+    const good = kinesisRecord({ eventId: "g-1" }, { sequenceNumber: "100" });
+    const poison = kinesisRecord(undefined, { ...raw("not json"), sequenceNumber: "200" });
+    const parking = memoryParking();
+    const run = (deadlineMs: number) =>
+      processKinesisEvent(kinesisEvent([good, poison]), lambdaContext(), {
+        writer: writerFor(table, { deadline: Date.now() + deadlineMs, sleep: noSleep, random: () => 0.999, baseDelayMs: 100 }),
+        schema,
+        parking: parking.target,
+        logger: recordingLogger(),
+      });
+    // Lambda re-delivers from the lowest reported record: the poison one comes again with it.
+    expect(failedIds(await run(150))).toEqual(["100", "200"]);
+    expect(parking.messages).toEqual([]);
+    table.throttleCalls = 0;
+    expect(failedIds(await run(5000))).toEqual([]);
+    expect(parking.messages.map((m) => [m.sequenceNumber, m.reason])).toEqual([["200", "invalid-json"]]);
+  });
+
   it("parks every poison record at once with its exact bytes, and reports none for retry", async () => {
     const table = new StubTable();
     const parking = memoryParking();
