@@ -8,7 +8,7 @@
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { KinesisStreamRecord } from "aws-lambda";
 import { parse as parseLossless } from "lossless-json";
 import { processKinesisEvent } from "../../../lambda-src/stream-consumer/consume";
@@ -19,6 +19,7 @@ import { kinesisEvent, lambdaContext, recordingLogger } from "../../helpers/kine
 import { startMoto, MotoServer } from "../../helpers/moto";
 import { mixedBatch, POISON_KINDS } from "../../helpers/records";
 import { receiveAll } from "../../helpers/queues";
+import { scanAll } from "../../helpers/tables";
 
 jest.setTimeout(600_000);
 
@@ -124,14 +125,7 @@ it("ends with exactly the unique good events in the table (exact values) and exa
   recorder.inject(undefined);
 
   // The table: exactly the unique good events, every payload attribute with its exact value.
-  const exact = new Map<string, Record<string, any>>();
-  const reader = DynamoDBDocumentClient.from(new DynamoDBClient(moto.clientConfig), { unmarshallOptions: { wrapNumbers: true } });
-  let ExclusiveStartKey: Record<string, any> | undefined;
-  do {
-    const page = await reader.send(new ScanCommand({ TableName: TABLE, ExclusiveStartKey, ConsistentRead: true }));
-    for (const item of page.Items ?? []) exact.set(item.eventId, item);
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  const exact = await scanAll(moto.clientConfig, TABLE);
   const asText = (o: Record<string, unknown>) =>
     Object.fromEntries(Object.entries(o).filter(([k]) => !k.startsWith("_")).map(([k, v]) => [k, typeof v === "object" && v !== null && "value" in v ? String((v as any).value) : String(v)]));
   expect([...exact.keys()].sort()).toEqual([...batch.expected.keys()].sort());

@@ -1,7 +1,7 @@
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { parse as parseLossless } from "lossless-json";
 import { processKinesisEvent } from "../../../lambda-src/stream-consumer/consume";
 import { ParkingMessage, ParkingTarget } from "../../../lambda-src/stream-consumer/park";
@@ -9,6 +9,7 @@ import { ItemWriter, WriteStrategy } from "../../../lambda-src/stream-consumer/w
 import { kinesisEvent, kinesisRecord, lambdaContext, recordingLogger } from "../../helpers/kinesis";
 import { startMoto, MotoServer } from "../../helpers/moto";
 import { mixedBatch, POISON_KINDS } from "../../helpers/records";
+import { scanAll } from "../../helpers/tables";
 import { receiveAll } from "../../helpers/queues";
 
 jest.setTimeout(120_000);
@@ -47,18 +48,6 @@ beforeAll(async () => {
 });
 afterAll(async () => moto?.stop());
 
-async function scanAll(): Promise<Map<string, Record<string, any>>> {
-  const items = new Map<string, Record<string, any>>();
-  let ExclusiveStartKey: Record<string, any> | undefined;
-  do {
-    // Numbers as their exact strings: nothing is rounded on the way back either.
-    const page = await client.send(new ScanCommand({ TableName: TABLE, ExclusiveStartKey, ConsistentRead: true }));
-    for (const item of page.Items ?? []) items.set(item.eventId, item);
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items;
-}
-
 /** Every message in the parking queue (received once; they stay invisible for the rest of the test). */
 const drainParking = () => receiveAll<ParkingMessage>(sqs, parking.queueUrl);
 
@@ -84,20 +73,11 @@ describe("stream consumer against DynamoDB, SQS and S3 (moto server)", () => {
   it("leaves exactly the unique good items at their newest version, numbers beyond 2^53 exact, and parks exactly the poison, byte-exact", async () => {
     const response = await run(batch.records);
     expect(response.batchItemFailures).toEqual([]);
-    const table = await scanAll();
+    const table = await scanAll(moto.clientConfig, TABLE);
     expect(batch.poison).toHaveLength(25);
     expect(table.size).toBe(batch.expected.size);
     expect(table.size).toBeLessThan(475); // duplicates really collided
-    // The scan must see numbers as text: the document client would round them otherwise.
-    const exact = new Map<string, Record<string, any>>();
-    let ExclusiveStartKey: Record<string, any> | undefined;
-    do {
-      const page = await DynamoDBDocumentClient.from(new DynamoDBClient(moto.clientConfig), { unmarshallOptions: { wrapNumbers: true } }).send(
-        new ScanCommand({ TableName: TABLE, ExclusiveStartKey }),
-      );
-      for (const item of page.Items ?? []) exact.set(item.eventId, item);
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    const exact = table; // scanAll reads numbers as their exact text
     for (const [eventId, text] of batch.expected) expect(payloadOf(exact.get(eventId)!)).toEqual(expectedPayload(text));
 
     const parked = await drainParking();
@@ -111,9 +91,9 @@ describe("stream consumer against DynamoDB, SQS and S3 (moto server)", () => {
   });
 
   it("changes nothing when the same batch is replayed", async () => {
-    const before = await scanAll();
+    const before = await scanAll(moto.clientConfig, TABLE, { exactNumbers: false });
     const response = await run(batch.records, "read-then-write");
-    expect(await scanAll()).toEqual(before);
+    expect(await scanAll(moto.clientConfig, TABLE, { exactNumbers: false })).toEqual(before);
     expect(response.batchItemFailures).toEqual([]);
     await drainParking();
   });
@@ -124,7 +104,7 @@ describe("stream consumer against DynamoDB, SQS and S3 (moto server)", () => {
     expect(older).toBeDefined();
     for (const strategy of ["conditional", "read-then-write"] as const) {
       await run([older], strategy);
-      expect((await scanAll()).get(newer[0])!.version).toBe(Number(/"version":(\d+)/.exec(newer[1])![1]));
+      expect((await scanAll(moto.clientConfig, TABLE, { exactNumbers: false })).get(newer[0])!.version).toBe(Number(/"version":(\d+)/.exec(newer[1])![1]));
     }
   });
 
@@ -140,7 +120,7 @@ describe("stream consumer against DynamoDB, SQS and S3 (moto server)", () => {
         ),
       ),
     );
-    const table = await scanAll();
+    const table = await scanAll(moto.clientConfig, TABLE, { exactNumbers: false });
     for (let k = 0; k < 10; k++) expect(table.get(`race-${k}`)).toMatchObject({ v: 19, _sequenceNumber: "1000019" });
   });
 
