@@ -73,14 +73,14 @@ export class PolicyDependencyAspect implements IAspect {
     if (policiesByName.size === 0) return;
 
     const elements = this.stack.node.findAll().filter((c): c is Referenceable => c instanceof TerraformResource || c instanceof TerraformDataSource);
-    const configurations = new Map(elements.map((e) => [e, this.configurationOf(e)]));
+    const namesBy = new Map(elements.map((e) => [e, this.namesOf(this.configurationOf(e))]));
     const graph = new ReferenceGraph();
-    for (const [element, configuration] of configurations) {
-      graph.add(addressOf(element), [...this.namesInConfiguration(configuration), ...this.dependsOnOf(element)]);
+    for (const [element, names] of namesBy) {
+      graph.add(addressOf(element), [...names.all, ...this.dependsOnOf(element)]);
     }
 
     const using = elements.filter((e): e is TerraformResource => e instanceof TerraformResource && !isIam(e));
-    const usedNamesBy = new Map(using.map((r) => [r, this.namesInConfiguration(withoutMentions(configurations.get(r)!))]));
+    const usedNamesBy = new Map(using.map((r) => [r, namesBy.get(r)!.used]));
     // Resources that name a principal directly, by address, with the policies they wait for.
     const direct = new Map<string, Set<TerraformResource>>();
     for (const r of using) {
@@ -113,6 +113,22 @@ export class PolicyDependencyAspect implements IAspect {
     const block = element.toTerraform()[kind]?.[element.terraformResourceType]?.[element.friendlyUniqueId] ?? {};
     const { depends_on: _dependsOn, "//": _metadata, ...configuration } = block;
     return configuration;
+  }
+
+  /**
+   * The names a configuration holds (`all`: what it references), and those of them it uses: all
+   * but the names in its `MENTIONS` arguments. Each argument is resolved once for both.
+   */
+  private namesOf(configuration: Record<string, unknown>): { all: Set<string>; used: Set<string> } {
+    const all = new Set<string>();
+    const used = new Set<string>();
+    for (const [argument, value] of Object.entries(configuration)) {
+      for (const name of this.namesInConfiguration({ [argument]: value })) {
+        all.add(name);
+        if (!MENTIONS.includes(argument)) used.add(name);
+      }
+    }
+    return { all, used };
   }
 
   /**
@@ -198,10 +214,6 @@ class ReferenceGraph {
 
 /** Arguments that name a principal without using it: labels, and resource policies that grant it. */
 const MENTIONS = ["tags", "tags_all", "policy"];
-
-function withoutMentions(configuration: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(configuration).filter(([argument]) => !MENTIONS.includes(argument)));
-}
 
 /**
  * The resource addresses (`aws_iam_role.X`, `data.aws_x.Y`) and IAM principal ARNs a

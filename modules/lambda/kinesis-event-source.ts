@@ -1,3 +1,4 @@
+import { types } from "util";
 import { Construct } from "constructs";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 import { KinesisStreamConsumer } from "@cdktf/provider-aws/lib/kinesis-stream-consumer";
@@ -188,7 +189,8 @@ function startingPositionTimestamp(scope: ValidationScope, props: KinesisEventSo
     throw new ValidationError(scope, `startingPositionTimestamp applies to AT_TIMESTAMP only; startingPosition is ${props.startingPosition}`);
   }
   if (ts === undefined) throw new ValidationError(scope, "startingPositionTimestamp is required when startingPosition is AT_TIMESTAMP");
-  if (ts instanceof Date) {
+  // types.isDate, not instanceof: a Date made in another realm (a vm context, a test sandbox) counts too.
+  if (types.isDate(ts)) {
     if (Number.isNaN(ts.getTime())) throw new ValidationError(scope, "startingPositionTimestamp must be a valid Date; got an Invalid Date");
     return ts.toISOString().replace(/\.000Z$/, "Z");
   }
