@@ -2,7 +2,9 @@
 // A jest runtime that loads the construct library once per jest worker, with Node's own
 // require, instead of once per test file inside the file's sandbox:
 //   - cdktf, constructs and @cdktf/provider-aws (about 9 MB of JavaScript);
-//   - our own library sources: modules/ (not modules/testing/), app/ and main.ts.
+//   - our own library sources: modules/ (not modules/testing/), app/ and main.ts;
+//   - the synth helpers (__tests__/helpers/synth.ts and app.ts), so the app's JSON for the same
+//     settings is synthesized once per worker, not once per file.
 //
 // Why: compiling and evaluating the same modules again in every test file's fresh vm context was
 // most of the unit tier's fixed cost per file (bench/results.md). They are stateless libraries
@@ -13,7 +15,7 @@
 // A test file keeps private copies of our sources (loaded in its sandbox as usual) when it needs
 // jest's module machinery for them: when it calls `jest.mock` (a mocked dependency must reach the
 // library), assigns to `process.env` (the sandbox's copy is not the worker's), or says
-// `@private-library` in a comment. lambda-src/ and the test helpers always load in the sandbox.
+// `@private-library` in a comment. lambda-src/ and the other test helpers always load in the sandbox.
 //
 // What it changes for a test author: objects made by shared code come from the worker's realm,
 // not the sandbox's. Structural matchers (toEqual, toMatchObject, toThrow(/message/)) and
@@ -30,7 +32,14 @@ const ROOT = path.resolve(__dirname, "..");
 const SHARED_PACKAGES = /^(cdktf|constructs|@cdktf\/provider-aws)(\/|$)/;
 const SANDBOXED_PACKAGES = new Set(["cdktf/lib/testing/adapters/jest"]);
 const CDKTF_DIR = path.dirname(require.resolve("cdktf/package.json")) + path.sep;
-const SHARED_SOURCES = [path.join(ROOT, "modules") + path.sep, path.join(ROOT, "app") + path.sep, path.join(ROOT, "main.ts")];
+const SHARED_SOURCES = [
+  path.join(ROOT, "modules") + path.sep,
+  path.join(ROOT, "app") + path.sep,
+  path.join(ROOT, "main.ts"),
+  // The synth helpers: an app synthesized for the same settings is then synthesized once per worker.
+  path.join(ROOT, "__tests__", "helpers", "synth.ts"),
+  path.join(ROOT, "__tests__", "helpers", "app.ts"),
+];
 const SANDBOXED_SOURCES = [path.join(ROOT, "modules", "testing") + path.sep];
 const NEEDS_PRIVATE_LIBRARY = /\bjest\.(mock|doMock)\(|\bprocess\.env(\.\w+|\[[^\]]+\])\s*=[^=]|@private-library\b/;
 

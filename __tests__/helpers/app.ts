@@ -1,4 +1,4 @@
-import { Testing } from "cdktf";
+import { DefaultTokenResolver, StringConcat, TerraformBackend, Testing, Tokenization } from "cdktf";
 import { buildApp } from "../../main";
 import { resourcesOf, testApp } from "./synth";
 
@@ -8,8 +8,10 @@ export type AppStacks = Record<string, any>;
 const synthesized = new Map<string, AppStacks>();
 
 /**
- * Synthesizes the app for these environment variables and cdktf context, once per test file:
- * the same settings give the same (read-only) JSON, so tests that only read it share one synth.
+ * Synthesizes the app for these environment variables and cdktf context, once per jest worker
+ * (the helper is shared by the test files of a worker: __tests__/shared-library-runtime.js): the
+ * same settings give the same JSON, so tests that only read it share one synth. The JSON is
+ * frozen, so a test that changed it would fail instead of leaking into another file.
  * An error (a bad setting) is thrown on every call, never cached.
  */
 export function synthApp(env: NodeJS.ProcessEnv = {}, context?: Record<string, unknown>): AppStacks {
@@ -17,8 +19,31 @@ export function synthApp(env: NodeJS.ProcessEnv = {}, context?: Record<string, u
   const cached = synthesized.get(key);
   if (cached) return cached;
   const stacks = Object.fromEntries(buildApp(testApp(context), env).map((stack) => [stack.node.id, JSON.parse(Testing.synth(stack))]));
-  synthesized.set(key, stacks);
+  synthesized.set(key, deepFreeze(stacks));
   return stacks;
+}
+
+/**
+ * Where each stack of the app keeps its state: its `terraform.backend` (or `terraform.cloud`)
+ * block, resolved by the stack as synth resolves it, without synthesizing the resources (the
+ * state tests read nothing else, and a whole synth of both stacks costs ten times more).
+ */
+export function synthBackends(env: NodeJS.ProcessEnv = {}, context?: Record<string, unknown>): Record<string, any> {
+  return Object.fromEntries(
+    buildApp(testApp(context), env).map((stack) => {
+      const backends = stack.node.findAll().filter(TerraformBackend.isBackend);
+      const resolve = (value: unknown) => Tokenization.resolve(value, { scope: stack, resolver: new DefaultTokenResolver(new StringConcat()) });
+      return [stack.node.id, Object.assign({}, ...backends.map((backend) => resolve(backend.toTerraform()).terraform))];
+    }),
+  );
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.values(value).forEach(deepFreeze);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** The resources of one type in a synthesized stack, as a list. */

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { synthApp } from "../../helpers/app";
+import { synthBackends } from "../../helpers/app";
 
 /**
  * Where each stack of the app keeps its state, synthesized from the shipped cdktf.json: never in
@@ -12,7 +12,7 @@ const DEV = "streaming-ingest-dev";
 const PROD = "streaming-ingest-prod";
 
 const backends = (env: NodeJS.ProcessEnv, context: Record<string, unknown> = CONTEXT) =>
-  Object.fromEntries(Object.entries(synthApp(env, context)).map(([name, json]) => [name, json.terraform.backend ?? { cloud: json.terraform.cloud }]));
+  Object.fromEntries(Object.entries(synthBackends(env, context)).map(([name, terraform]) => [name, terraform.backend ?? { cloud: terraform.cloud }]));
 
 describe("local state", () => {
   it("resolves, from the folder Terraform runs in (cdktf.out/stacks/<stack>), to the project root, outside cdktf.out", () => {
