@@ -1,3 +1,4 @@
+import { runInNewContext } from "vm";
 import { DataStream, Duration, KinesisEventSource, KinesisEventSourceProps, MetricType, NodejsFunction, StartingPosition, StreamEncryption } from "../../../modules";
 import { newStack, onlyResource, resourcesOf, synth } from "../../helpers/synth";
 import { build, mapping, ref, statements } from "./kinesis-event-source-fixture";
@@ -60,6 +61,13 @@ describe("KinesisEventSource", () => {
       function_response_types: ["ReportBatchItemFailures"],
       enabled: false,
     });
+  });
+
+  it("takes a Date made in another realm (a vm context, a test sandbox) as a Date", () => {
+    const foreignDate = runInNewContext('new Date("2026-01-31T12:00:00Z")') as Date;
+    expect(foreignDate instanceof Date).toBe(false);
+    const json = build({ startingPosition: StartingPosition.AT_TIMESTAMP, startingPositionTimestamp: foreignDate }).json;
+    expect(mapping(json).starting_position_timestamp).toBe("2026-01-31T12:00:00Z");
   });
 
   it("takes February 29 of a leap year, and the last second of a day", () => {
