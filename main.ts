@@ -20,7 +20,9 @@ export class IngestStack extends TerraformStack {
       ...(config.emulatorEndpoint ? localEmulatorProviderConfig(config.emulatorEndpoint) : {}),
     });
     // The bindings pin the version they were generated for; a range admits every tested major.
-    this.addOverride("terraform.required_providers.aws.version", config.awsProviderVersion);
+    // The source is spelled out: cdktf writes "aws", CDK Terrain "hashicorp/aws" (the same
+    // provider), so both engines synthesize the same JSON.
+    this.addOverride("terraform.required_providers.aws", { source: "hashicorp/aws", version: config.awsProviderVersion });
     this.pipeline = new StreamingIngestPipeline(this, "Pipeline", {
       namePrefix: config.namePrefix,
       removalPolicy: config.removalPolicy === "DESTROY" ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
@@ -41,12 +43,19 @@ export function buildApp(app: App, env: NodeJS.ProcessEnv = process.env): Ingest
   return resolveEnvironments(env, context).map((config) => new IngestStack(app, config));
 }
 
-/** The context of cdktf.json, for runs without the cdktf CLI (which passes it in CDKTF_CONTEXT_JSON). */
+/**
+ * The context of cdktf.json, for runs without the CLI (which passes it in CDKTF_CONTEXT_JSON),
+ * with its `targetVersions` as the CLI of CDK Terrain passes them: cdktn checks at synth that
+ * the Terraform versions a project targets support its features (write-only arguments need
+ * 1.11). cdktf ignores the key.
+ */
 function cdktfJsonContext(): Record<string, unknown> | undefined {
   if (process.env.CDKTF_CONTEXT_JSON) return undefined;
   for (let dir = __dirname; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
     const file = path.join(dir, "cdktf.json");
-    if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, "utf8")).context;
+    if (!fs.existsSync(file)) continue;
+    const { context, targetVersions } = JSON.parse(fs.readFileSync(file, "utf8"));
+    return targetVersions === undefined ? context : { ...context, targetVersions };
   }
   return undefined;
 }

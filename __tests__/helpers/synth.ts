@@ -13,8 +13,14 @@ let outdir: string | undefined;
  */
 export function testApp(context?: Record<string, unknown>): App {
   outdir ??= fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-test-"));
-  return Testing.app({ outdir, context });
+  return Testing.app({ outdir, context: { targetVersions: TARGET_VERSIONS, ...context } });
 }
+
+/**
+ * The Terraform versions cdktf.json says the project targets, in the context as the CLI passes
+ * them: CDK Terrain refuses at synth a feature those versions lack (cdktf ignores the key).
+ */
+const TARGET_VERSIONS: unknown = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "cdktf.json"), "utf8")).targetVersions;
 
 /** A fresh app and stack with an AWS provider. */
 export function newStack(id = "test"): { app: App; stack: TerraformStack } {

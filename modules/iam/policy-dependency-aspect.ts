@@ -72,14 +72,16 @@ export class PolicyDependencyAspect implements IAspect {
     }
     if (policiesByName.size === 0) return;
 
-    const elements = this.stack.node.findAll().filter((c): c is Referenceable => c instanceof TerraformResource || c instanceof TerraformDataSource);
+    // The symbol checks, not instanceof: installed through npm aliases, CDK Terrain's provider
+    // classes extend a second copy of the core library (README, "CDKTF or CDK Terrain").
+    const elements = this.stack.node.findAll().filter((c): c is Referenceable => TerraformResource.isTerraformResource(c) || TerraformDataSource.isTerraformDataSource(c));
     const namesBy = new Map(elements.map((e) => [e, this.namesOf(this.configurationOf(e))]));
     const graph = new ReferenceGraph();
     for (const [element, names] of namesBy) {
       graph.add(addressOf(element), [...names.all, ...this.dependsOnOf(element)]);
     }
 
-    const using = elements.filter((e): e is TerraformResource => e instanceof TerraformResource && !isIam(e));
+    const using = elements.filter((e): e is TerraformResource => TerraformResource.isTerraformResource(e) && !isIam(e));
     const usedNamesBy = new Map(using.map((r) => [r, namesBy.get(r)!.used]));
     // Resources that name a principal directly, by address, with the policies they wait for.
     const direct = new Map<string, Set<TerraformResource>>();
@@ -109,7 +111,7 @@ export class PolicyDependencyAspect implements IAspect {
 
   /** The resource's or data source's arguments, unresolved, without its meta-arguments. */
   private configurationOf(element: Referenceable): Record<string, unknown> {
-    const kind = element instanceof TerraformDataSource ? "data" : "resource";
+    const kind = TerraformDataSource.isTerraformDataSource(element) ? "data" : "resource";
     const block = element.toTerraform()[kind]?.[element.terraformResourceType]?.[element.friendlyUniqueId] ?? {};
     const { depends_on: _dependsOn, "//": _metadata, ...configuration } = block;
     return configuration;
@@ -225,7 +227,7 @@ function namesIn(text: string): Set<string> {
 
 function addressOf(element: Referenceable): string {
   const address = `${element.terraformResourceType}.${element.friendlyUniqueId}`;
-  return element instanceof TerraformDataSource ? `data.${address}` : address;
+  return TerraformDataSource.isTerraformDataSource(element) ? `data.${address}` : address;
 }
 
 function isIam(resource: TerraformResource): boolean {

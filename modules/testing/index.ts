@@ -58,9 +58,9 @@ export interface FoundResource {
 export function findResource(stack: TerraformStack, path: string): FoundResource {
   const relative = path.replace(/^\/+|\/+$/g, "");
   const target = stack.node.findAll().find((c) => c.node.path === relative || c.node.path === `${stack.node.path}/${relative}`);
-  const resource = target instanceof TerraformResource ? target : target?.node.tryFindChild("Resource");
-  if (!(resource instanceof TerraformResource)) {
-    const known = stack.node.findAll().filter((c) => c instanceof TerraformResource).map((c) => c.node.path.slice(stack.node.path.length + 1));
+  const resource = TerraformResource.isTerraformResource(target) ? target : target?.node.tryFindChild("Resource");
+  if (!TerraformResource.isTerraformResource(resource)) {
+    const known = stack.node.findAll().filter((c) => TerraformResource.isTerraformResource(c)).map((c) => c.node.path.slice(stack.node.path.length + 1));
     throw new Error(
       `findResource: no resource at construct path ${JSON.stringify(path)} in stack ${stack.node.id}${target ? " (the construct there is no resource and has no Resource child)" : ""}; resources: ${known.join(", ")}`,
     );

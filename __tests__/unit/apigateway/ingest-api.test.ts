@@ -287,7 +287,7 @@ describe("IngestApi validation", () => {
     const { stack } = newStack();
     const stream = DataStream.fromStreamArn(stack, "Stream", { streamArn: "arn:aws:kinesis:eu-west-1:123456789012:stream/events" });
     expect(() => new IngestApi(stack, "Api", { streams: [stream], ...(props as object) })).toThrow(message);
-    expect(stack.node.findAll().filter((c) => c instanceof TerraformResource).map((c) => c.node.path)).toEqual([]);
+    expect(stack.node.findAll().filter((c) => TerraformResource.isTerraformResource(c)).map((c) => c.node.path)).toEqual([]);
   });
 });
 

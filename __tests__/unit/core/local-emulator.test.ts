@@ -50,8 +50,8 @@ describe("the local emulator setting (INGEST_EMULATOR_ENDPOINT)", () => {
 describe("the AWS provider version constraint", () => {
   it("admits 5.100 and every 6.x by default, and can be set", () => {
     const dev = (env: NodeJS.ProcessEnv) => synthApp(env)["streaming-ingest"].terraform.required_providers.aws;
-    expect(dev({})).toEqual({ source: "aws", version: ">= 5.100.0, < 7.0.0" });
-    expect(dev({ INGEST_AWS_PROVIDER_VERSION: "~> 6.25" })).toEqual({ source: "aws", version: "~> 6.25" });
+    expect(dev({})).toEqual({ source: "hashicorp/aws", version: ">= 5.100.0, < 7.0.0" });
+    expect(dev({ INGEST_AWS_PROVIDER_VERSION: "~> 6.25" })).toEqual({ source: "hashicorp/aws", version: "~> 6.25" });
   });
 });
 

@@ -93,6 +93,15 @@ const RULES: Rule[] = [
     },
   },
   {
+    pattern: /^npx cdktn synth$/,
+    evidence: "the CDK Terrain lane (npm run lane:cdktn, run by .ci/run) runs cdktn synth through the fork's CLI, installed from the lane's lockfile",
+    check: () => {
+      expect(read("scripts/cdktn-lane.sh")).toMatch(/^"\$LANE\/node_modules\/\.bin\/cdktn" synth$/m);
+      expect(read(".ci/run")).toMatch(/^npm run lane:cdktn$/m);
+      expect(JSON.parse(read(".ci/cdktn/package.json")).dependencies["cdktn-cli"]).toBeDefined();
+    },
+  },
+  {
     pattern: /^((?:[A-Z_][A-Z0-9_]*=\S+\s+)+)npm run synth$/,
     evidence: "synthesized here with exactly these variables and the shipped cdktf.json (what the rule for that command asserts is in SYNTH_CHECKS)",
     check: (command) => {
@@ -142,6 +151,22 @@ describe("the README's shell commands", () => {
     const named = [...README.matchAll(/`npm run ([\w:-]+)/g)].map((m) => m[1]);
     expect(named.length).toBeGreaterThan(5);
     expect(named.filter((s) => !(s in PKG.scripts))).toEqual([]);
+  });
+});
+
+describe("the README's CDKTF or CDK Terrain section", () => {
+  const section = README.split(/^## CDKTF or CDK Terrain$/m)[1]?.split(/^## /m)[0] ?? "";
+  const snippet = JSON.parse(section.match(/^```json\n([\s\S]*?)^```/m)?.[1] ?? "{}");
+
+  it("shows exactly the dependencies the CDK Terrain lane installs (and tests), beside this package", () => {
+    const { "cdktf-streaming-ingest": library, ...engine } = snippet.dependencies;
+    expect(library).toBe(`^${PKG.version}`);
+    expect(engine).toEqual(JSON.parse(read(".ci/cdktn/package.json")).dependencies);
+  });
+
+  it("names the target versions cdktf.json declares and the lane synthesizes with", () => {
+    const { targetVersions } = JSON.parse(read("cdktf.json"));
+    expect(section).toContain(`"targetVersions": ${JSON.stringify(targetVersions).replace(/:/g, ": ").replace(/,/g, ", ").replace(/^\{/, "{ ").replace(/\}$/, " }")}`);
   });
 });
 

@@ -188,7 +188,7 @@ describe("StreamConsumer props", () => {
     const stream = DataStream.fromStreamArn(stack, "Stream", { streamArn: "arn:aws:kinesis:eu-west-1:123456789012:stream/events" });
     const table = EventTable.fromTableAttributes(stack, "Table", { tableArn: "arn:aws:dynamodb:eu-west-1:123456789012:table/events", partitionKey: { name: "eventId" } });
     expect(() => new StreamConsumer(stack, "Consumer", { stream, table, ...(props as object) })).toThrow(message);
-    expect(stack.node.findAll().filter((c) => c instanceof TerraformResource).map((c) => c.node.path)).toEqual([]);
+    expect(stack.node.findAll().filter((c) => TerraformResource.isTerraformResource(c)).map((c) => c.node.path)).toEqual([]);
   });
 
   it.each([
@@ -200,7 +200,7 @@ describe("StreamConsumer props", () => {
     const stream = DataStream.fromStreamArn(stack, "Stream", { streamArn: "arn:aws:kinesis:eu-west-1:123456789012:stream/events" });
     const table = EventTable.fromTableAttributes(stack, "Table", { tableArn: "arn:aws:dynamodb:eu-west-1:123456789012:table/events", ...keys });
     expect(() => new StreamConsumer(stack, "Consumer", { stream, table })).toThrow(message);
-    expect(stack.node.findAll().filter((c) => c instanceof TerraformResource).map((c) => c.node.path)).toEqual([]);
+    expect(stack.node.findAll().filter((c) => TerraformResource.isTerraformResource(c)).map((c) => c.node.path)).toEqual([]);
   });
 
   it("passes the table's sort key to the handler", () => {

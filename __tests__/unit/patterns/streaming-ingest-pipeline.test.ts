@@ -138,7 +138,7 @@ describe("StreamingIngestPipeline", () => {
     const { stack } = newStack();
     const make = () => new StreamingIngestPipeline(stack, "Pipe", { namePrefix: "acme", table: { partitionKey: { name: "id", type: "N" } } });
     expect(make).toThrow('test/Pipe: table.partitionKey.type must be "S" for the bundled consumer (it writes each record\'s id as a string; give entry for another handler); got "N" for "id"');
-    expect(stack.node.findAll().filter((c) => c instanceof TerraformResource)).toEqual([]);
+    expect(stack.node.findAll().filter((c) => TerraformResource.isTerraformResource(c))).toEqual([]);
   });
 
   it("emits each of its outputs once and none of its parts' own (the parts' outputs are off)", () => {
@@ -156,7 +156,7 @@ describe("StreamingIngestPipeline", () => {
     ]);
     // The stream's, the bucket's, the delivery stream's, the API's and the producer's own outputs
     // would sit under their constructs: every output is the pipeline's own.
-    const owners = stack.node.findAll().filter((c) => c instanceof TerraformOutput).map((c) => c.node.scope);
+    const owners = stack.node.findAll().filter((c) => TerraformOutput.isTerraformOutput(c)).map((c) => c.node.scope);
     expect(owners).toHaveLength(9);
     expect(owners.every((owner) => owner === pipeline)).toBe(true);
   });
