@@ -27,12 +27,16 @@ export class IngestStack extends TerraformStack {
       namePrefix: config.namePrefix,
       removalPolicy: config.removalPolicy === "DESTROY" ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
       stream: { retentionPeriod: Duration.hours(config.streamRetentionHours) },
-      producer: {
-        mode: config.producer.mode === "ASSUME_ROLE" ? ProducerAccessMode.ASSUME_ROLE : ProducerAccessMode.ACCESS_KEY,
-        trustedAccountId: config.producer.trustedAccountId,
-        externalId: config.producer.externalId,
-        pgpKey: config.producer.pgpKey,
-      },
+      // No producer identity unless one is configured: partners come in through the API.
+      producer:
+        config.producer.mode === "NONE"
+          ? undefined
+          : {
+              mode: config.producer.mode === "ASSUME_ROLE" ? ProducerAccessMode.ASSUME_ROLE : ProducerAccessMode.ACCESS_KEY,
+              trustedAccountId: config.producer.trustedAccountId,
+              externalId: config.producer.externalId,
+              pgpKey: config.producer.pgpKey,
+            },
     });
   }
 }

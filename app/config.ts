@@ -14,7 +14,8 @@ export type ContextLookup = (key: string) => unknown;
 export type BackendConfig = StateBackendConfig;
 
 export interface ProducerConfig {
-  readonly mode: "ASSUME_ROLE" | "ACCESS_KEY";
+  /** NONE: no producer identity at all (partners come in through the API). */
+  readonly mode: "NONE" | "ASSUME_ROLE" | "ACCESS_KEY";
   readonly trustedAccountId?: string;
   readonly externalId?: string;
   readonly pgpKey?: string;
@@ -58,10 +59,10 @@ export const CONFIG_VARIABLES = {
   TF_STATE_KEY: { context: "stateKey", doc: "S3 object key of the state; {stack} becomes the stack's name", default: "{stack}/terraform.tfstate" },
   TF_STATE_REGION: { context: "stateRegion", doc: "Region of the state bucket, one for every stack", default: "the region set beside the bucket (AWS_REGION)" },
   TF_STATE_LOCK_TABLE: { context: "stateLockTable", doc: "DynamoDB lock table, deprecated (the S3 lock file is always on)", default: "" },
-  INGEST_PRODUCER_MODE: { context: "producerMode", doc: "ASSUME_ROLE or ACCESS_KEY", default: "ASSUME_ROLE if INGEST_PARTNER_ACCOUNT_ID is set, else ACCESS_KEY" },
+  INGEST_PRODUCER_MODE: { context: "producerMode", doc: "NONE, ASSUME_ROLE or ACCESS_KEY (needs INGEST_PRODUCER_PGP_KEY)", default: "ASSUME_ROLE if INGEST_PARTNER_ACCOUNT_ID is set, else NONE" },
   INGEST_PARTNER_ACCOUNT_ID: { context: "partnerAccountId", doc: "Partner's AWS account (ASSUME_ROLE mode)", default: "" },
   INGEST_PARTNER_EXTERNAL_ID: { context: "partnerExternalId", doc: "ExternalId the partner must pass (ASSUME_ROLE mode)", default: "" },
-  INGEST_PRODUCER_PGP_KEY: { context: "producerPgpKey", doc: "PGP key that encrypts the access key secret (ACCESS_KEY mode)", default: "" },
+  INGEST_PRODUCER_PGP_KEY: { context: "producerPgpKey", doc: "PGP public key (base64, or keybase:user) that encrypts the access key secret; required in ACCESS_KEY mode", default: "" },
   INGEST_AWS_PROVIDER_VERSION: { context: "awsProviderVersion", doc: "Version constraint of the hashicorp/aws provider", default: DEFAULT_AWS_PROVIDER_VERSION },
   INGEST_EMULATOR_ENDPOINT: { context: "emulatorEndpoint", doc: "Local AWS emulator URL (moto, LocalStack): every endpoint, test credentials, local state", default: "" },
   INGEST_REMOVAL_POLICY: { context: "removalPolicy", doc: "RETAIN (prevent_destroy, deletion protection) or DESTROY (force_destroy)", default: "DESTROY for an environment named dev, else RETAIN" },
@@ -346,9 +347,14 @@ function resolveProducer(get: (n: ConfigVariable) => string | undefined): Produc
   const trustedAccountId = get("INGEST_PARTNER_ACCOUNT_ID");
   const externalId = get("INGEST_PARTNER_EXTERNAL_ID");
   const pgpKey = get("INGEST_PRODUCER_PGP_KEY");
-  const mode = get("INGEST_PRODUCER_MODE") ?? (trustedAccountId !== undefined ? "ASSUME_ROLE" : "ACCESS_KEY");
-  if (mode !== "ASSUME_ROLE" && mode !== "ACCESS_KEY") {
-    throw new ConfigError(`INGEST_PRODUCER_MODE must be ASSUME_ROLE or ACCESS_KEY; got ${JSON.stringify(mode)}`);
+  const mode = get("INGEST_PRODUCER_MODE") ?? (trustedAccountId !== undefined ? "ASSUME_ROLE" : "NONE");
+  if (mode !== "NONE" && mode !== "ASSUME_ROLE" && mode !== "ACCESS_KEY") {
+    throw new ConfigError(`INGEST_PRODUCER_MODE must be NONE, ASSUME_ROLE or ACCESS_KEY; got ${JSON.stringify(mode)}`);
+  }
+  if (mode === "NONE") {
+    const set = [trustedAccountId && "INGEST_PARTNER_ACCOUNT_ID", externalId && "INGEST_PARTNER_EXTERNAL_ID", pgpKey && "INGEST_PRODUCER_PGP_KEY"].filter(Boolean);
+    if (set.length > 0) throw new ConfigError(`${set.join(", ")} ${set.length > 1 ? "apply" : "applies"} to a producer identity, but INGEST_PRODUCER_MODE is NONE`);
+    return { mode };
   }
   if (mode === "ASSUME_ROLE") {
     if (trustedAccountId === undefined || externalId === undefined) {
@@ -364,6 +370,11 @@ function resolveProducer(get: (n: ConfigVariable) => string | undefined): Produc
   if (trustedAccountId !== undefined || externalId !== undefined) {
     throw new ConfigError(
       "INGEST_PARTNER_ACCOUNT_ID and INGEST_PARTNER_EXTERNAL_ID apply to ASSUME_ROLE mode, but INGEST_PRODUCER_MODE is ACCESS_KEY",
+    );
+  }
+  if (pgpKey === undefined) {
+    throw new ConfigError(
+      "INGEST_PRODUCER_MODE=ACCESS_KEY needs INGEST_PRODUCER_PGP_KEY (a base64 PGP public key or keybase:user), or the secret access key would sit in plaintext in Terraform state; prefer ASSUME_ROLE (INGEST_PARTNER_ACCOUNT_ID and INGEST_PARTNER_EXTERNAL_ID), or NONE",
     );
   }
   return { mode, pgpKey };

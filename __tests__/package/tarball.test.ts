@@ -50,7 +50,7 @@ new AwsProvider(stack, "aws", { region: "eu-west-1" });
 new StreamingIngestPipeline(stack, "Pipeline", {
   namePrefix: "acme",
   removalPolicy: RemovalPolicy.DESTROY,
-  producer: { mode: ProducerAccessMode.ACCESS_KEY },
+  producer: { mode: ProducerAccessMode.ACCESS_KEY, pgpKey: "keybase:partner" },
 });
 app.synth();
 `;

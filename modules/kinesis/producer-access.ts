@@ -34,7 +34,10 @@ export interface ProducerAccessProps {
   readonly externalId?: string;
   /** ASSUME_ROLE: session length, 1–12 hours. @default 1 hour */
   readonly maxSessionDuration?: Duration;
-  /** ACCESS_KEY: a base64 PGP public key or `keybase:user`; the secret is then output encrypted. @default none (plain, sensitive) */
+  /**
+   * ACCESS_KEY: a base64 PGP public key or `keybase:user`, required in that mode. The secret access
+   * key is encrypted with it by the provider, so Terraform state and outputs hold only ciphertext.
+   */
   readonly pgpKey?: string;
   /** Physical role or user name, 1–64 characters of `[\w+=,.@-]` (IAM's rule). @default a deterministic name from the construct path */
   readonly identityName?: string;
@@ -80,6 +83,12 @@ export class ProducerAccess extends Construct implements IGrantable {
       if (set.length > 0) {
         throw new ValidationError(this, `${set.join(", ")} apply to ASSUME_ROLE mode only; mode is ACCESS_KEY`);
       }
+      if (props.pgpKey === undefined) {
+        throw new ValidationError(
+          this,
+          "pgpKey is required in ACCESS_KEY mode (a base64 PGP public key or keybase:user), or the secret access key would sit in plaintext in Terraform state; prefer ASSUME_ROLE (trustedAccountId and externalId), which needs no long-lived key",
+        );
+      }
     }
 
     const outputs = props.outputs ?? true;
@@ -109,12 +118,9 @@ export class ProducerAccess extends Construct implements IGrantable {
       skipCheckov(this.user.resource, "CKV_AWS_273", why);
       if (outputs) {
         addOutput(this, "AccessKeyIdOutput", `${id}_access_key_id`, { value: this.accessKey.id, description: "Access key ID for the partner" });
-        addOutput(this, "SecretOutput", `${id}_${props.pgpKey ? "encrypted_secret_access_key" : "secret_access_key"}`, {
-          value: props.pgpKey ? this.accessKey.encryptedSecret : this.accessKey.secret,
-          description: props.pgpKey
-            ? "Secret access key, PGP-encrypted for the partner (base64)"
-            : "Secret access key; send it to the partner over an encrypted channel",
-          sensitive: true,
+        addOutput(this, "SecretOutput", `${id}_encrypted_secret_access_key`, {
+          value: this.accessKey.encryptedSecret,
+          description: "Secret access key, PGP-encrypted for the partner (base64)",
         });
       }
     }

@@ -3,8 +3,8 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { Duration } from "../core/duration";
 import { validateDuration, validatePattern } from "../core/validation";
-import { skipCheckov } from "../core/checkov";
 import { Conditions, IGrantable, PolicyStatement } from "../iam/policy-statement";
+import { AwsEnvironment } from "../core/aws-environment";
 
 /**
  * A customer-managed KMS key, created here or imported by ARN. Every construct that encrypts
@@ -49,6 +49,26 @@ abstract class EncryptionKeyBase implements IEncryptionKey {
   }
 }
 
+/**
+ * What the key's account may do to the key itself, named one by one (no `kms:*`): everything an
+ * administrator needs, PutKeyPolicy included, so the key can never become unmanageable.
+ */
+const KEY_ADMINISTRATION = [
+  "kms:CancelKeyDeletion", "kms:CreateAlias", "kms:DeleteAlias", "kms:DescribeKey", "kms:DisableKey", "kms:DisableKeyRotation",
+  "kms:EnableKey", "kms:EnableKeyRotation", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListGrants",
+  "kms:ListKeyPolicies", "kms:ListKeyRotations", "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:RetireGrant", "kms:RevokeGrant",
+  "kms:RotateKeyOnDemand", "kms:ScheduleKeyDeletion", "kms:TagResource", "kms:UntagResource", "kms:UpdateAlias", "kms:UpdateKeyDescription",
+];
+
+/**
+ * The cryptographic uses the account may delegate to its principals through IAM policies (our
+ * grant methods): a principal still needs an IAM statement naming this key. CreateGrant and the
+ * ReEncrypt pair are what DynamoDB, S3 and Secrets Manager use on a caller's behalf.
+ */
+const KEY_USE = [
+  "kms:CreateGrant", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo",
+];
+
 /** `arn:<partition>:kms:<region>:<account>:key/<key id>`. */
 const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 
@@ -59,8 +79,11 @@ class ImportedKey extends EncryptionKeyBase {
 }
 
 /**
- * A symmetric customer-managed KMS key with yearly rotation on. Its key policy is the AWS
- * default (the account may delegate use through IAM), so grants are plain IAM statements.
+ * A symmetric customer-managed KMS key with yearly rotation on. Its key policy is written out,
+ * action by action: the key's account administers it (`KEY_ADMINISTRATION`) and may delegate
+ * its cryptographic use (`KEY_USE`) through IAM, so every use is an IAM statement made by a
+ * grant method and checked by the IAM walk test. Unlike AWS's default policy there is no
+ * `kms:*`: nothing in the account can, for instance, import key material or sign with it.
  */
 export class EncryptionKey extends Construct implements IEncryptionKey {
   /**
@@ -80,14 +103,34 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
     super(scope, id);
     const pendingWindowDays = validateDuration(this, "pendingWindow", props.pendingWindow, "days", { min: 7, max: 30 });
     validatePattern(this, "alias", props.alias, /^(?!aws\/)[a-zA-Z0-9/_-]{1,250}$/, "1–250 of [a-zA-Z0-9/_-], not starting with aws/");
+    const environment = AwsEnvironment.of(this);
+    const accountRoot = `arn:${environment.partition}:iam::${environment.accountId}:root`;
     this.resource = new KmsKey(this, "Resource", {
       description: props.description,
       enableKeyRotation: true,
       deletionWindowInDays: pendingWindowDays ?? 30,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "AccountAdministersTheKey",
+            Effect: "Allow",
+            Principal: { AWS: accountRoot },
+            Action: KEY_ADMINISTRATION,
+            Resource: "*", // in a key policy, "*" is this key
+          },
+          {
+            Sid: "AccountDelegatesUseToIam",
+            Effect: "Allow",
+            Principal: { AWS: accountRoot },
+            Action: KEY_USE,
+            Resource: "*",
+          },
+        ],
+      }),
     });
     this.keyArn = this.resource.arn;
     this.grants = new ImportedKey(this.keyArn);
-    skipCheckov(this.resource, "CKV2_AWS_64", "AWS's default key policy applies: the account delegates to IAM, and every use is an IAM statement that the IAM walk test checks; writing it out would add a kms:* statement");
     if (props.alias) {
       new KmsAlias(this, "Alias", { name: `alias/${props.alias}`, targetKeyId: this.resource.keyId });
     }

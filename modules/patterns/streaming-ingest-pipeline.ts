@@ -135,7 +135,7 @@ export class StreamingIngestPipeline extends Construct {
     }
     applyRemovalPolicy(this, props.removalPolicy ?? RemovalPolicy.RETAIN);
     if (props.dashboard ?? true) this.dashboard = this.createDashboard(prefix);
-    this.createOutputs(id, props.producer?.pgpKey !== undefined);
+    this.createOutputs(id);
   }
 
   private createDashboard(prefix: string): CloudwatchDashboard {
@@ -177,7 +177,7 @@ export class StreamingIngestPipeline extends Construct {
     });
   }
 
-  private createOutputs(id: string, pgpEncrypted: boolean): void {
+  private createOutputs(id: string): void {
     const out = (name: string, value: string, description: string, sensitive = false) =>
       addOutput(this, `Output-${name}`, `${id}_${name}`, { value, description, sensitive });
     out("api_url", this.api.url, "Ingest API endpoint");
@@ -197,11 +197,8 @@ export class StreamingIngestPipeline extends Construct {
     }
     if (this.producer?.accessKey) {
       out("producer_access_key_id", this.producer.accessKey.id, "Access key ID of the partner's producer user", true);
-      if (pgpEncrypted) {
-        out("producer_encrypted_secret_access_key", this.producer.accessKey.encryptedSecret, "PGP-encrypted secret access key (base64)", true);
-      } else {
-        out("producer_secret_access_key", this.producer.accessKey.secret, "Secret access key of the partner's producer user", true);
-      }
+      // Only ciphertext: ProducerAccess requires a PGP key for an access key.
+      out("producer_encrypted_secret_access_key", this.producer.accessKey.encryptedSecret, "PGP-encrypted secret access key (base64)", true);
     }
   }
 }

@@ -53,6 +53,16 @@ export function requestedMutation(): MutationName | undefined {
 }
 
 /**
+ * The partner path the end-to-end run drives, opted in (the app creates no producer identity by
+ * default): an access key, encrypted for a test PGP public key whose private half was thrown
+ * away, so nothing can read its secret.
+ */
+export const PARTNER_PRODUCER_ENV = {
+  INGEST_PRODUCER_MODE: "ACCESS_KEY",
+  INGEST_PRODUCER_PGP_KEY: fs.readFileSync(path.join(__dirname, "fixtures", "producer-pgp-public-key.b64"), "utf8").trim(),
+};
+
+/**
  * Starts a fresh moto server and synthesizes the app for it into a temp directory (the
  * checkout's cdktf.out is never touched). Deploy with `terraform` or with `cdktf deploy
  * --skip-synth --output <outDir>`.
@@ -70,6 +80,7 @@ export async function prepareDeployment(stack: string, options: { region: string
     TF_CLI_CONFIG_FILE: writeCliConfig(workDir, findProviderMirror()),
     INGEST_EMULATOR_ENDPOINT: moto.endpoint,
     INGEST_STATE_DIR: stateDir,
+    ...PARTNER_PRODUCER_ENV,
     CDKTF_OUTDIR: outDir,
   };
   const synth = await run(process.execPath, [path.join(ROOT, "scripts", "app.js")], { cwd: ROOT, env });

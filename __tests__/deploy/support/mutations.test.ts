@@ -4,13 +4,14 @@ import * as path from "path";
 import { execFileSync } from "child_process";
 
 import { projectRoot } from "../../../scripts/project-root";
+import { PARTNER_PRODUCER_ENV } from "./emulated-deployment";
 import { applyMutation, MUTATIONS, MutationName } from "./mutations";
 
-/** The app's dev stack, synthesized once into a temp dir (as the deploy tier does, without the emulator). */
+/** The app's dev stack, synthesized once into a temp dir (as the deploy tier does, partner producer included, without the emulator). */
 function devStack(): any {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "mutations-"));
   try {
-    execFileSync(process.execPath, [path.join(projectRoot(), "scripts", "app.js")], { cwd: projectRoot(), env: { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" } });
+    execFileSync(process.execPath, [path.join(projectRoot(), "scripts", "app.js")], { cwd: projectRoot(), env: { ...process.env, ...PARTNER_PRODUCER_ENV, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" } });
     return JSON.parse(fs.readFileSync(path.join(outdir, "stacks", "streaming-ingest-dev", "cdk.tf.json"), "utf8"));
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });

@@ -18,7 +18,7 @@ describe("configuration", () => {
       namePrefix: "ingest",
       tags: { ManagedBy: "cdktf", Project: "streaming-ingest" },
       backend: { kind: "local", directory: undefined },
-      producer: { mode: "ACCESS_KEY", pgpKey: undefined },
+      producer: { mode: "NONE" },
       awsProviderVersion: ">= 5.100.0, < 7.0.0",
       removalPolicy: "RETAIN",
       streamRetentionHours: 168,
@@ -111,6 +111,11 @@ describe("state backend selection", () => {
 });
 
 describe("producer configuration", () => {
+  it("creates no producer identity by default, and an access key only with a PGP key", () => {
+    expect(resolveConfig({}).producer).toEqual({ mode: "NONE" });
+    expect(resolveConfig({ INGEST_PRODUCER_MODE: "ACCESS_KEY", INGEST_PRODUCER_PGP_KEY: "keybase:p" }).producer).toEqual({ mode: "ACCESS_KEY", pgpKey: "keybase:p" });
+  });
+
   it("selects ASSUME_ROLE when a partner account is configured", () => {
     expect(resolveConfig({ INGEST_PARTNER_ACCOUNT_ID: "444455556666", INGEST_PARTNER_EXTERNAL_ID: "x-1" }).producer).toEqual({
       mode: "ASSUME_ROLE",
@@ -124,7 +129,13 @@ describe("producer configuration", () => {
     ["a partner account without ExternalId", { INGEST_PARTNER_ACCOUNT_ID: "444455556666" }, "needs INGEST_PARTNER_ACCOUNT_ID and INGEST_PARTNER_EXTERNAL_ID"],
     ["ACCESS_KEY with partner settings", { INGEST_PRODUCER_MODE: "ACCESS_KEY", INGEST_PARTNER_EXTERNAL_ID: "x" }, "apply to ASSUME_ROLE mode, but INGEST_PRODUCER_MODE is ACCESS_KEY"],
     ["a PGP key in role mode", { INGEST_PARTNER_ACCOUNT_ID: "444455556666", INGEST_PARTNER_EXTERNAL_ID: "xx", INGEST_PRODUCER_PGP_KEY: "k" }, "INGEST_PRODUCER_PGP_KEY applies to ACCESS_KEY mode"],
-    ["an unknown mode", { INGEST_PRODUCER_MODE: "SAML" }, 'INGEST_PRODUCER_MODE must be ASSUME_ROLE or ACCESS_KEY; got "SAML"'],
+    ["an unknown mode", { INGEST_PRODUCER_MODE: "SAML" }, 'INGEST_PRODUCER_MODE must be NONE, ASSUME_ROLE or ACCESS_KEY; got "SAML"'],
+    [
+      "ACCESS_KEY without a PGP key",
+      { INGEST_PRODUCER_MODE: "ACCESS_KEY" },
+      "INGEST_PRODUCER_MODE=ACCESS_KEY needs INGEST_PRODUCER_PGP_KEY (a base64 PGP public key or keybase:user), or the secret access key would sit in plaintext in Terraform state; prefer ASSUME_ROLE (INGEST_PARTNER_ACCOUNT_ID and INGEST_PARTNER_EXTERNAL_ID), or NONE",
+    ],
+    ["a PGP key with no producer", { INGEST_PRODUCER_PGP_KEY: "k" }, "INGEST_PRODUCER_PGP_KEY applies to a producer identity, but INGEST_PRODUCER_MODE is NONE"],
   ])("rejects %s", (_label, env, message) => {
     expect(() => resolveConfig(env)).toThrow(message);
   });

@@ -3,7 +3,7 @@ import { resourceValues as values, synthApp } from "../../helpers/app";
 describe("the app (main.ts)", () => {
   const single = () => synthApp()["streaming-ingest"];
 
-  it("synthesizes the whole pipeline: API, stream, consumer into the table, archive to S3, partner access", () => {
+  it("synthesizes the whole pipeline: API, stream, consumer into the table, archive to S3, and no producer identity", () => {
     const json = single();
     expect(values(json, "aws_api_gateway_rest_api")).toEqual([expect.objectContaining({ name: "ingest-ingest" })]);
     expect(values(json, "aws_kinesis_stream")).toEqual([expect.objectContaining({ name: "ingest-events", encryption_type: "KMS" })]);
@@ -12,14 +12,17 @@ describe("the app (main.ts)", () => {
     expect(values(json, "aws_kinesis_firehose_delivery_stream")).toEqual([
       expect.objectContaining({ name: "ingest-events-to-s3", extended_s3_configuration: expect.objectContaining({ cloudwatch_logging_options: expect.objectContaining({ enabled: true }) }) }),
     ]);
-    expect(values(json, "aws_iam_user")).toEqual([expect.objectContaining({ name: "ingest-partner-producer" })]);
+    // No partner configured: no user, no access key, no producer role (partners come in through the API).
+    expect(json.resource.aws_iam_user).toBeUndefined();
+    expect(json.resource.aws_iam_access_key).toBeUndefined();
+    expect(values(json, "aws_iam_role").map((r) => r.name)).not.toContain("ingest-partner-producer");
     // 3 stream + 2 table + 4 consumer (errors, iterator age, parked records and their age) + 1 delivery-stream alarms
     expect(values(json, "aws_cloudwatch_metric_alarm")).toHaveLength(10);
     expect(values(json, "aws_cloudwatch_dashboard")).toEqual([expect.objectContaining({ dashboard_name: "ingest-pipeline" })]);
     expect(json.provider.aws[0]).toEqual({ region: "us-east-1", default_tags: [{ tags: { ManagedBy: "cdktf", Project: "streaming-ingest" } }] });
   });
 
-  it("outputs the API URL, stream, table, buckets, parking queue and the partner's credentials (sensitive)", () => {
+  it("outputs the API URL, stream, table, buckets and parking queue, and no credential", () => {
     const outputs = single().output;
     expect(Object.keys(outputs).sort()).toEqual([
       "Pipeline_api_credentials_secret_arn",
@@ -27,14 +30,18 @@ describe("the app (main.ts)", () => {
       "Pipeline_archive_bucket",
       "Pipeline_failure_bucket",
       "Pipeline_parking_queue_url",
-      "Pipeline_producer_access_key_id",
-      "Pipeline_producer_secret_access_key",
       "Pipeline_stream_arn",
       "Pipeline_stream_name",
       "Pipeline_table_name",
     ]);
-    expect(outputs.Pipeline_producer_secret_access_key.sensitive).toBe(true);
     expect(outputs.Pipeline_stream_name.value).toBe("ingest-events");
+  });
+
+  it("creates an access key only with a PGP key: state and outputs then hold only its ciphertext", () => {
+    const json = synthApp({ INGEST_PRODUCER_MODE: "ACCESS_KEY", INGEST_PRODUCER_PGP_KEY: "keybase:partner" })["streaming-ingest"];
+    expect(values(json, "aws_iam_access_key")).toEqual([expect.objectContaining({ pgp_key: "keybase:partner" })]);
+    expect(json.output.Pipeline_producer_encrypted_secret_access_key.value).toMatch(/\.encrypted_secret\}$/);
+    expect(JSON.stringify(json.output)).not.toMatch(/\.secret\}/);
   });
 
   it("uses a partner role when the partner's account is configured", () => {

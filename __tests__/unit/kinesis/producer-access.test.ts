@@ -91,7 +91,7 @@ describe("ProducerAccess, ASSUME_ROLE mode (the default)", () => {
     ["a PGP key in role mode", { ...roleProps, pgpKey: "keybase:partner" }, "pgpKey applies to ACCESS_KEY mode only; mode is ASSUME_ROLE"],
     ["an identityName with a space", { ...roleProps, identityName: "bad name" }, 'test/Partner: identityName must be 1–64 characters of letters, digits and +=,.@_- (IAM name rules); got "bad name"'],
     ["a 65-character identityName", { ...roleProps, identityName: "p".repeat(65) }, "test/Partner: identityName must be 1–64 characters of letters, digits and +=,.@_- (IAM name rules)"],
-    ["an access-key user's identityName with a slash", { mode: ProducerAccessMode.ACCESS_KEY, identityName: "team/partner" }, 'test/Partner: identityName must be 1–64 characters of letters, digits and +=,.@_- (IAM name rules); got "team/partner"'],
+    ["an access-key user's identityName with a slash", { mode: ProducerAccessMode.ACCESS_KEY, pgpKey: "keybase:partner", identityName: "team/partner" }, 'test/Partner: identityName must be 1–64 characters of letters, digits and +=,.@_- (IAM name rules); got "team/partner"'],
   ])("rejects %s", (_label, props, message) => {
     expect(() => build(props)).toThrow(message);
   });
@@ -99,11 +99,11 @@ describe("ProducerAccess, ASSUME_ROLE mode (the default)", () => {
 
 describe("ProducerAccess, ACCESS_KEY mode", () => {
   it("creates a user under /external-producers/ with an access key and the same exact policy", () => {
-    const { json } = build({ mode: ProducerAccessMode.ACCESS_KEY });
+    const { json } = build({ mode: ProducerAccessMode.ACCESS_KEY, pgpKey: "keybase:partner" });
     const user = onlyResource(json, "aws_iam_user");
     expect(user.path).toBe("/external-producers/");
     expect(onlyResource(json, "aws_iam_access_key").user).toMatch(/^\$\{aws_iam_user\.Partner_User_\w+\.name\}$/);
-    expect(onlyResource(json, "aws_iam_access_key").pgp_key).toBeUndefined();
+    expect(onlyResource(json, "aws_iam_access_key").pgp_key).toBe("keybase:partner");
     expect(policyOf(onlyResource(json, "aws_iam_user_policy"))).toEqual({
       Version: "2012-10-17",
       Statement: [{ Effect: "Allow", Action: ["kinesis:PutRecord", "kinesis:PutRecords"], Resource: streamRef(json) }],
@@ -111,11 +111,10 @@ describe("ProducerAccess, ACCESS_KEY mode", () => {
     expect(resourcesOf(json, "aws_iam_role")).toEqual({});
   });
 
-  it("outputs the secret as sensitive", () => {
-    const { json } = build({ mode: ProducerAccessMode.ACCESS_KEY });
-    expect(json.output!.Partner_secret_access_key).toMatchObject({ sensitive: true });
-    expect(json.output!.Partner_secret_access_key.value).toMatch(/\.secret\}$/);
-    expect(json.output!.Partner_access_key_id.sensitive).toBeUndefined();
+  it("refuses an access key without a PGP key (its secret would be plaintext in state), naming the safer mode", () => {
+    expect(() => build({ mode: ProducerAccessMode.ACCESS_KEY })).toThrow(
+      "test/Partner: pgpKey is required in ACCESS_KEY mode (a base64 PGP public key or keybase:user), or the secret access key would sit in plaintext in Terraform state; prefer ASSUME_ROLE (trustedAccountId and externalId), which needs no long-lived key",
+    );
   });
 
   it("encrypts the secret with the PGP key and outputs only the encrypted form", () => {
@@ -123,10 +122,12 @@ describe("ProducerAccess, ACCESS_KEY mode", () => {
     expect(onlyResource(json, "aws_iam_access_key").pgp_key).toBe("keybase:partner");
     expect(json.output!.Partner_encrypted_secret_access_key.value).toMatch(/\.encrypted_secret\}$/);
     expect(json.output!.Partner_secret_access_key).toBeUndefined();
+    expect(JSON.stringify(json)).not.toMatch(/\.secret\}/); // the plaintext attribute is referenced nowhere
+    expect(json.output!.Partner_access_key_id.sensitive).toBeUndefined();
   });
 
   it("adds kms:GenerateDataKey for a customer key", () => {
-    const { json } = build({ mode: ProducerAccessMode.ACCESS_KEY }, StreamEncryption.CUSTOMER_MANAGED);
+    const { json } = build({ mode: ProducerAccessMode.ACCESS_KEY, pgpKey: "keybase:partner" }, StreamEncryption.CUSTOMER_MANAGED);
     expect(policyOf(onlyResource(json, "aws_iam_user_policy")).Statement[1]).toEqual({
       Effect: "Allow",
       Action: "kms:GenerateDataKey",
@@ -140,7 +141,7 @@ describe("ProducerAccess, ACCESS_KEY mode", () => {
       streamArn: "arn:aws:kinesis:eu-west-1:111122223333:stream/legacy",
       encryptionKey: EncryptionKey.fromKeyArn("arn:aws:kms:eu-west-1:111122223333:key/k"),
     });
-    new ProducerAccess(stack, "Partner", { stream, mode: ProducerAccessMode.ACCESS_KEY });
+    new ProducerAccess(stack, "Partner", { stream, mode: ProducerAccessMode.ACCESS_KEY, pgpKey: "keybase:partner" });
     expect(policyOf(onlyResource(synth(stack), "aws_iam_user_policy")).Statement).toEqual([
       { Effect: "Allow", Action: ["kinesis:PutRecord", "kinesis:PutRecords"], Resource: "arn:aws:kinesis:eu-west-1:111122223333:stream/legacy" },
       { Effect: "Allow", Action: "kms:GenerateDataKey", Resource: "arn:aws:kms:eu-west-1:111122223333:key/k" },
@@ -148,7 +149,7 @@ describe("ProducerAccess, ACCESS_KEY mode", () => {
   });
 
   it("rejects role-mode settings, naming them", () => {
-    expect(() => build({ mode: ProducerAccessMode.ACCESS_KEY, trustedAccountId: PARTNER, externalId: "abc" })).toThrow(
+    expect(() => build({ mode: ProducerAccessMode.ACCESS_KEY, pgpKey: "keybase:partner", trustedAccountId: PARTNER, externalId: "abc" })).toThrow(
       "test/Partner: trustedAccountId, externalId apply to ASSUME_ROLE mode only; mode is ACCESS_KEY",
     );
   });

@@ -72,3 +72,27 @@ describe("EncryptionKey.fromKeyArn", () => {
     );
   });
 });
+
+describe("EncryptionKey key policy", () => {
+  const keyPolicy = () => {
+    const { stack } = newStack();
+    new EncryptionKey(stack, "Key", { description: "test" });
+    const json = synth(stack);
+    return { policy: policyOf(onlyResource(json, "aws_kms_key")), json };
+  };
+
+  it("is written out (not AWS's default): the account administers the key and delegates its use to IAM, action by action", () => {
+    const { policy, json } = keyPolicy();
+    const account = Object.values(resourcesOf(json, "aws_kms_key"))[0].policy.match(/\$\{data\.aws_caller_identity\.[\w]+\.account_id\}/)?.[0];
+    expect(account).toBeDefined();
+    expect(policy.Statement.map((s: any) => [s.Sid, s.Principal])).toEqual([
+      ["AccountAdministersTheKey", { AWS: `arn:aws:iam::${account}:root` }],
+      ["AccountDelegatesUseToIam", { AWS: `arn:aws:iam::${account}:root` }],
+    ]);
+    const actions = policy.Statement.flatMap((s: any) => s.Action);
+    expect(actions.filter((a: string) => a.includes("*"))).toEqual([]);
+    // The account can always fix the policy and manage the key: it can never become unmanageable.
+    expect(actions).toEqual(expect.arrayContaining(["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:Decrypt", "kms:GenerateDataKey"]));
+    expect(actions).not.toContain("kms:ImportKeyMaterial");
+  });
+});
