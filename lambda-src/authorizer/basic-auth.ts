@@ -79,8 +79,10 @@ export function credentialsMatch(given: Credentials, expected: Credentials): boo
  * so a cached decision serves all of the API's routes. `arn:…:apiId/stage/VERB/path` →
  * `arn:…:apiId/stage/*` + `/*`. Undefined when the ARN is not an execute-api method ARN.
  */
-export function apiStageResource(methodArn: string | undefined): string | undefined {
-  const m = /^(arn:aws[a-z-]*:execute-api:[a-z0-9-]+:\d{12}:[a-z0-9]+\/[^/]+)\/[A-Z*]+\/.*$/.exec(methodArn ?? "");
+export function apiStageResource(methodArn: unknown): string | undefined {
+  // A string only: exec would turn an array (a malformed event) into the ARN it holds.
+  if (typeof methodArn !== "string") return undefined;
+  const m = /^(arn:aws[a-z-]*:execute-api:[a-z0-9-]+:\d{12}:[a-z0-9]+\/[^/]+)\/[A-Z*]+\/.*$/.exec(methodArn);
   return m ? `${m[1]}/*/*` : undefined;
 }
 

@@ -114,9 +114,40 @@ describe("authorize", () => {
     expect(t.logger.lines).toContainEqual({ level: "error", message: "credentials secret unreadable", fields: { errorName: "ResourceNotFoundException" } });
   });
 
-  it.each([null, undefined, {}, { methodArn: 42 }])("denies a malformed event (%p) instead of throwing", async (event) => {
-    const result = await authorize(event as any, deps().deps);
+  // Whole events of the wrong shape, with the right credentials wherever a header can carry them:
+  // what a misconfigured integration or a hand-made invoke could send.
+  const good = basic("partner", "s3cr3t-Pa55word");
+  const withEvent = (patch: Record<string, unknown>) => ({ ...authorizerEvent({ Authorization: good }), ...patch });
+  const malformedEvents: Array<[string, unknown]> = [
+    ["undefined", undefined],
+    ["an empty object", {}],
+    ["a number as methodArn", { methodArn: 42 }],
+    ["a string event", "Authorization: Basic x"],
+    ["a number event", 42],
+    ["an array event", [withEvent({})]],
+    ["headers as an array", withEvent({ headers: [["Authorization", good]] })],
+    ["headers as a string", withEvent({ headers: `Authorization: ${good}` })],
+    ["headers null and the credentials only in multiValueHeaders", withEvent({ headers: null, multiValueHeaders: { Authorization: [good] } })],
+    ["the Authorization header as an array", withEvent({ headers: { Authorization: [good] } })],
+    ["the Authorization header as a number", withEvent({ headers: { Authorization: 42 } })],
+    ["the Authorization header as an object", withEvent({ headers: { Authorization: { toString: () => good } } })],
+    ["a JSON __proto__ header", withEvent({ headers: JSON.parse(`{"__proto__": {"Authorization": "${good}"}}`) })],
+    ["an empty methodArn", withEvent({ methodArn: "" })],
+    ["a methodArn of another service", withEvent({ methodArn: "arn:aws:lambda:eu-west-1:123456789012:function:f" })],
+    ["a methodArn that is a wildcard", withEvent({ methodArn: "*" })],
+    ["a methodArn as an array", withEvent({ methodArn: [METHOD_ARN] })],
+  ];
+
+  it(`denies authorize(null) and ${malformedEvents.length + hostile.length} other hostile events (malformed events and headers; at least 40)`, async () => {
+    expect(malformedEvents.length + hostile.length).toBeGreaterThanOrEqual(40);
+    const result = await authorize(null as any, deps().deps);
     expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: "Deny", Resource: "*" });
+  });
+
+  it.each(malformedEvents)("denies a malformed event (%s) instead of throwing", async (_label, event) => {
+    const result = await authorize(event as any, deps().deps);
+    expect(result.policyDocument.Statement[0].Effect).toBe("Deny");
+    expect(result.principalId).toBe("anonymous");
   });
 
   it("accepts the previous credentials while they are accepted, with a warning and a metric, and the current ones as usual", async () => {
