@@ -3,9 +3,16 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } fro
 import { apiStageResource, authorizationHeader, credentialsMatch, parseBasicAuth, policy } from "./basic-auth";
 import { AcceptedCredentials } from "./credentials";
 
+/**
+ * How old cached credentials may be and still refuse a request without a fresh read: wrong
+ * passwords cost at most one secret read per second per container, and a producer that sends
+ * the new password right after a rotation is let in at once, not after the cache's TTL.
+ */
+export const RECHECK_AFTER_MISMATCH_MS = 1_000;
+
 export interface AuthorizerDeps {
-  /** The accepted credentials (cached by the caller: see `cached`). */
-  readonly getCredentials: () => Promise<AcceptedCredentials>;
+  /** The accepted credentials (cached by the caller: see `cached`), read again when older than `fresherThanMs`. */
+  readonly getCredentials: (options?: { readonly fresherThanMs?: number }) => Promise<AcceptedCredentials>;
   readonly logger: Pick<Logger, "info" | "warn" | "error">;
   /** Counts a named event (e.g. an unreadable secret) as a CloudWatch metric. */
   readonly countMetric: (name: string) => void;
@@ -39,15 +46,22 @@ export async function authorize(event: APIGatewayRequestAuthorizerEvent, deps: A
     if (!stageResource) return deny("unexpected-method-arn");
     const parsed = parseBasicAuth(authorizationHeader(event));
     if (!parsed.ok) return deny(parsed.reason);
-    let accepted: AcceptedCredentials;
-    try {
-      accepted = await deps.getCredentials();
-    } catch (error) {
-      deps.logger.error("credentials secret unreadable", { errorName: (error as Error).name });
-      deps.countMetric("SecretUnavailable");
-      throw new CredentialsUnavailableError();
+    const read = async (options?: { fresherThanMs: number }) => {
+      try {
+        return await deps.getCredentials(options);
+      } catch (error) {
+        deps.logger.error("credentials secret unreadable", { errorName: (error as Error).name });
+        deps.countMetric("SecretUnavailable");
+        throw new CredentialsUnavailableError();
+      }
+    };
+    let matched = matchingVersion(parsed.credentials, await read());
+    if (!matched) {
+      // The secret may have changed since this container read it (a rotation), and the producer
+      // already sends the new password: read again before refusing, unless the value was read in
+      // the last second (so wrong passwords cannot drive reads).
+      matched = matchingVersion(parsed.credentials, await read({ fresherThanMs: RECHECK_AFTER_MISMATCH_MS }));
     }
-    const matched = matchingVersion(parsed.credentials, accepted);
     if (!matched) return deny("wrong-credentials");
     if (matched === "previous") {
       // The producer has not switched to the new credentials yet: worth a metric before the grace period ends.

@@ -59,26 +59,30 @@ export interface CacheOptions {
   readonly now?: () => number;
 }
 
+/** A cached read; `fresherThanMs` asks for a value read at most that long ago (else it reads again). */
+export type CachedRead<T> = (options?: { readonly fresherThanMs?: number }) => Promise<T>;
+
 /**
  * Caches what `fetch` resolves for `maxAgeMs`, and what it rejects with for `failureMs`.
  * Concurrent callers share one fetch in flight (a burst of requests is one read), and during
  * an outage a container reads at most once per `failureMs` instead of once per request.
  */
-export function cached<T>(fetch: () => Promise<T>, options: CacheOptions): () => Promise<T> {
+export function cached<T>(fetch: () => Promise<T>, options: CacheOptions): CachedRead<T> {
   const now = options.now ?? Date.now;
-  let entry: { settled: Promise<T>; until: number } | undefined;
+  let entry: { settled: Promise<T>; until: number; readAt: number } | undefined;
   let inFlight: Promise<T> | undefined;
-  return () => {
-    if (entry && now() < entry.until) return entry.settled;
+  return (read = {}) => {
+    const fresh = (e: { readAt: number }) => read.fresherThanMs === undefined || now() - e.readAt < read.fresherThanMs;
+    if (entry && now() < entry.until && fresh(entry)) return entry.settled;
     inFlight ??= fetch().then(
       (value) => {
-        entry = { settled: Promise.resolve(value), until: now() + options.maxAgeMs };
+        entry = { settled: Promise.resolve(value), until: now() + options.maxAgeMs, readAt: now() };
         return value;
       },
       (error) => {
         const settled = Promise.reject(error);
         settled.catch(() => undefined); // held for later callers; not an unhandled rejection
-        entry = { settled, until: now() + options.failureMs };
+        entry = { settled, until: now() + options.failureMs, readAt: now() };
         throw error;
       },
     );

@@ -1,4 +1,4 @@
-import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { authorizerEvent, basic } from "../../helpers/authorizer";
 import { countingProxy, CountingProxy, MotoServer, startMoto } from "../../helpers/moto";
@@ -138,3 +138,70 @@ describe("authorizer against Secrets Manager (moto server)", () => {
     for (const s of ["hunter2-very-secret", "attempted-guess", basic("partner", "attempted-guess").slice(6)]) expect(out).not.toContain(s);
   });
 });
+
+describe("rotation by our rotation function while producers send (moto server)", () => {
+  it("refuses no request: before, during and after the rotation, old and new passwords open the API", async () => {
+    const secretId = "creds-rotation";
+    await admin.send(new CreateSecretCommand({ Name: secretId, SecretString: JSON.stringify({ username: "partner", password: "before-rotation" }) }));
+    // Three containers with their own caches, at the API's default TTL (300 s: no container
+    // re-reads on its own during the run), accepting the previous value for an hour.
+    const containers = [0, 1, 2].map(() => newContainer(secretId, 300, 3600));
+    const { handler: rotationStep } = loadRotationFunction();
+
+    // Producers: a prompt one switches to the new password as soon as AWSCURRENT moves, a slow one
+    // keeps the old password throughout (it switches later, within the grace period).
+    let latest = "before-rotation";
+    const results: Array<{ password: string; effect: string }> = [];
+    let sending = true;
+    const producer = async (password: () => string) => {
+      for (let i = 0; sending; i++) {
+        const p = password();
+        results.push({ password: p, effect: effect(await call(containers[i % 3], "partner", p)) });
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const flowing = Promise.all([producer(() => latest), producer(() => "before-rotation")]);
+
+    // What Secrets Manager does to start a rotation: a version staged AWSPENDING under the request
+    // token (moto copies the current value into it; AWS leaves it empty), then our four steps.
+    const token = "a1b2c3d4-0000-4000-8000-000000000001";
+    await admin.send(new PutSecretValueCommand({ SecretId: secretId, ClientRequestToken: token, SecretString: JSON.stringify({ username: "partner", password: "before-rotation" }), VersionStages: ["AWSPENDING"] }));
+    await new Promise((r) => setTimeout(r, 1200));
+    for (const step of ["createSecret", "setSecret", "testSecret", "finishSecret"] as const) {
+      await rotationStep({ SecretId: secretId, ClientRequestToken: token, Step: step });
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const rotated = JSON.parse((await admin.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: "AWSCURRENT" }))).SecretString!);
+    latest = rotated.password;
+    await new Promise((r) => setTimeout(r, 1500)); // the prompt producer's new password makes each container read again
+    sending = false;
+    await flowing;
+
+    // The rotation: a new 32-character password of letters and digits, the user name kept, the
+    // new version AWSCURRENT and the old one AWSPREVIOUS.
+    expect(rotated.username).toBe("partner");
+    expect(rotated.password).toMatch(/^[A-Za-z0-9]{32}$/);
+    const stages = (await admin.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages!;
+    expect(stages[token]).toContain("AWSCURRENT"); // (AWS also drops AWSPENDING from it; moto keeps it)
+    expect(Object.values(stages)).toContainEqual(["AWSPREVIOUS"]);
+    // Requests flowed with both passwords, and none was refused.
+    const withNew = results.filter((r) => r.password === rotated.password).length;
+    const withOld = results.filter((r) => r.password === "before-rotation").length;
+    require("fs").writeSync(2, `rotation under load: ${results.length} requests (${withOld} old password, ${withNew} new), refused ${results.filter((r) => r.effect !== "Allow").length}\n`);
+    expect(withNew).toBeGreaterThan(10);
+    expect(withOld).toBeGreaterThan(10);
+    expect(results.filter((r) => r.effect !== "Allow")).toEqual([]);
+    // A retried step changes nothing: finishSecret again leaves the stages as they are.
+    await rotationStep({ SecretId: secretId, ClientRequestToken: token, Step: "finishSecret" });
+    expect((await admin.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages).toEqual(stages);
+  });
+});
+
+/** The real rotation function module, fresh, pointed at moto through the proxy (newContainer set the environment). */
+function loadRotationFunction(): { handler: (event: { SecretId: string; ClientRequestToken: string; Step: string }) => Promise<void> } {
+  let loaded: any;
+  jest.isolateModules(() => {
+    loaded = require("../../../lambda-src/secret-rotation/index");
+  });
+  return loaded;
+}

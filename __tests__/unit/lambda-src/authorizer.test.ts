@@ -101,6 +101,23 @@ describe("authorize", () => {
     expect(result.principalId).toBe("anonymous");
   });
 
+  it("reads the secret again before refusing a password it does not know, unless it read it in the last second", async () => {
+    let current = SECRET;
+    let reads = 0;
+    let clockMs = 0;
+    const getCredentials = cached(async () => (reads++, { current }), { maxAgeMs: 300_000, failureMs: 5_000, now: () => clockMs });
+    const t = { ...deps().deps, getCredentials };
+    const rotated = { username: "partner", password: "rotated-Pa55word" };
+    expect(effectOf(await authorize(authorizerEvent({ Authorization: basic(SECRET.username, SECRET.password) }), t))).toBe("Allow");
+    current = rotated; // the secret rotates; this container still holds the old value
+    clockMs += 999;
+    expect(effectOf(await authorize(authorizerEvent({ Authorization: basic(rotated.username, rotated.password) }), t))).toBe("Deny");
+    expect(reads).toBe(1); // read 999 ms ago: a wrong password does not drive reads
+    clockMs += 1;
+    expect(effectOf(await authorize(authorizerEvent({ Authorization: basic(rotated.username, rotated.password) }), t))).toBe("Allow");
+    expect(reads).toBe(2);
+  });
+
   it("never reads the secret for a header it cannot parse", async () => {
     const t = deps();
     await authorize(authorizerEvent({ Authorization: "Basic !!!!" }), t.deps);
@@ -250,6 +267,18 @@ describe("cached", () => {
     let t = 0;
     return { now: () => t, advance: (ms: number) => (t += ms) };
   }
+
+  it("reads again for a caller that asks for a value fresher than the one it holds", async () => {
+    const c = clock();
+    let calls = 0;
+    const get = cached(async () => ++calls, { maxAgeMs: 300_000, failureMs: 100, now: c.now });
+    expect(await get()).toBe(1);
+    c.advance(999);
+    expect(await get({ fresherThanMs: 1000 })).toBe(1); // read 999 ms ago: fresh enough
+    c.advance(1);
+    expect(await get({ fresherThanMs: 1000 })).toBe(2);
+    expect(await get()).toBe(2); // and every caller has the new value
+  });
 
   it("shares one in-flight fetch among concurrent callers and keeps the value for maxAge", async () => {
     const c = clock();
