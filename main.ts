@@ -27,6 +27,7 @@ export class IngestStack extends TerraformStack {
       namePrefix: config.namePrefix,
       removalPolicy: config.removalPolicy === "DESTROY" ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
       stream: { retentionPeriod: Duration.hours(config.streamRetentionHours) },
+      api: config.secretRotationDays === undefined ? undefined : { credentials: { rotateEvery: Duration.days(config.secretRotationDays) } },
       // No producer identity unless one is configured: partners come in through the API.
       producer:
         config.producer.mode === "NONE"

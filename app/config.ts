@@ -36,6 +36,8 @@ export interface AppConfig {
   readonly removalPolicy: "RETAIN" | "DESTROY";
   /** How long the stream keeps records, hours (the consumer gives up an hour before). */
   readonly streamRetentionHours: number;
+  /** Days between scheduled rotations of the API's Basic-auth password; undefined: no schedule. */
+  readonly secretRotationDays?: number;
   /** A local AWS emulator (moto, LocalStack) every provider endpoint points at; state is then local. */
   readonly emulatorEndpoint?: string;
 }
@@ -66,6 +68,7 @@ export const CONFIG_VARIABLES = {
   INGEST_AWS_PROVIDER_VERSION: { context: "awsProviderVersion", doc: "Version constraint of the hashicorp/aws provider", default: DEFAULT_AWS_PROVIDER_VERSION },
   INGEST_EMULATOR_ENDPOINT: { context: "emulatorEndpoint", doc: "Local AWS emulator URL (moto, LocalStack): every endpoint, test credentials, local state", default: "" },
   INGEST_REMOVAL_POLICY: { context: "removalPolicy", doc: "RETAIN (prevent_destroy, deletion protection) or DESTROY (force_destroy)", default: "DESTROY for an environment named dev, else RETAIN" },
+  INGEST_SECRET_ROTATION_DAYS: { context: "secretRotationDays", doc: "Rotate the API's Basic-auth password every so many whole days, 1–1000, with the rotation function", default: "no scheduled rotation" },
   INGEST_STREAM_RETENTION_HOURS: { context: "streamRetentionHours", doc: "Stream retention in whole hours, 24–8760 (the consumer gives up on a record an hour earlier)", default: "24 for an environment named dev, else 168 (7 days)" },
   INGEST_STATE_DIR: { context: "stateDir", doc: "Absolute directory of the local state files and kept lock files", default: "the project root (../../.. from cdktf.out/stacks/<stack>)" },
 } as const;
@@ -216,6 +219,7 @@ function resolveSettings(settings: Settings, overrides?: EnvironmentOverrides): 
     awsProviderVersion: resolveProviderVersion(get("INGEST_AWS_PROVIDER_VERSION"), settings.source("INGEST_AWS_PROVIDER_VERSION")),
     removalPolicy: resolveRemovalPolicy(get("INGEST_REMOVAL_POLICY"), settings.source("INGEST_REMOVAL_POLICY"), overrides?.environment),
     streamRetentionHours: resolveStreamRetentionHours(get("INGEST_STREAM_RETENTION_HOURS"), settings.source("INGEST_STREAM_RETENTION_HOURS"), overrides?.environment),
+    secretRotationDays: resolveRotationDays(get("INGEST_SECRET_ROTATION_DAYS"), settings.source("INGEST_SECRET_ROTATION_DAYS")),
     emulatorEndpoint: resolveEmulatorEndpoint(get("INGEST_EMULATOR_ENDPOINT"), settings.source("INGEST_EMULATOR_ENDPOINT")),
   };
 }
@@ -234,6 +238,15 @@ function resolveStreamRetentionHours(raw: string | undefined, source: string, en
     throw new ConfigError(`${source} must be a whole number of hours from 24 to 8760; got ${JSON.stringify(raw)}`);
   }
   return hours;
+}
+
+function resolveRotationDays(raw: string | undefined, source: string): number | undefined {
+  if (raw === undefined) return undefined;
+  const days = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || days < 1 || days > 1000) {
+    throw new ConfigError(`${source} must be a whole number of days from 1 to 1000; got ${JSON.stringify(raw)}`);
+  }
+  return days;
 }
 
 function resolveProviderVersion(raw: string | undefined, source: string): string {

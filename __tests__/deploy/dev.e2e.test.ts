@@ -27,7 +27,7 @@ import { DescribeStreamSummaryCommand, KinesisClient, PutRecordsCommand } from "
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { GetEventSourceMappingCommand, LambdaClient, ListEventSourceMappingsCommand } from "@aws-sdk/client-lambda";
 import { DeleteBucketPolicyCommand, GetBucketEncryptionCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient, UpdateSecretVersionStageCommand } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
@@ -77,6 +77,20 @@ describe(`deploy tier and end to end: ${STACK} on moto`, () => {
   });
 
   it("plans nothing on a second plan (emulator gaps aside)", async () => {
+    expect(unexplainedChanges(await deployment.terraform.plan(), MOTO_GAPS)).toEqual([]);
+  });
+
+  it("plans nothing after a rotation moved the secret's stages (Terraform does not fight rotation)", async () => {
+    step("the moves of a rotation: a new version under AWSPENDING, AWSCURRENT moved to it, AWSPREVIOUS following; then terraform plan");
+    const secrets = new SecretsManagerClient(clientConfig(deployment));
+    const secretId = outputs.Pipeline_api_credentials_secret_arn;
+    const before = (await secrets.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages!;
+    const [initial] = Object.entries(before).find(([, stages]) => stages.includes("AWSCURRENT"))!;
+    const token = "e2e00000-0000-4000-8000-000000000001";
+    const current = JSON.parse((await secrets.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString!);
+    await secrets.send(new PutSecretValueCommand({ SecretId: secretId, ClientRequestToken: token, SecretString: JSON.stringify({ ...current, password: "R0tatedPassw0rdR0tatedPassw0rd12" }), VersionStages: ["AWSPENDING"] }));
+    await secrets.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: "AWSCURRENT", MoveToVersionId: token, RemoveFromVersionId: initial }));
+    expect((await secrets.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages![initial]).toEqual(["AWSPREVIOUS"]);
     expect(unexplainedChanges(await deployment.terraform.plan(), MOTO_GAPS)).toEqual([]);
   });
 
@@ -148,7 +162,7 @@ describe(`deploy tier and end to end: ${STACK} on moto`, () => {
         functionByArn: load,
       });
       const secret = JSON.parse(
-        (await new SecretsManagerClient(cfg).send(new GetSecretValueCommand({ SecretId: outputs.Pipeline_api_credentials_secret_arn }))).SecretString!,
+        (await new SecretsManagerClient(cfg).send(new GetSecretValueCommand({ SecretId: outputs.Pipeline_api_credentials_secret_arn, VersionStage: "AWSCURRENT" }))).SecretString!,
       );
       ({ username, password } = secret);
     });

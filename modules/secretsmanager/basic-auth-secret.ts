@@ -2,12 +2,15 @@ import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
+import { SecretsmanagerSecretRotation } from "@cdktf/provider-aws/lib/secretsmanager-secret-rotation";
+import { NodejsFunction } from "../lambda/nodejs-function";
 import { EphemeralResource } from "../core/ephemeral-resource";
 import { EncryptionKey, IEncryptionKey } from "../kms/encryption-key";
-import { IGrantable } from "../iam/policy-statement";
+import { IGrantable, PolicyStatement } from "../iam/policy-statement";
 import { ISecret, Secret } from "./secret";
 import { Duration } from "../core/duration";
 import { uniqueName } from "../core/naming";
+import { AwsEnvironment } from "../core/aws-environment";
 import { validateDuration, validatePattern, validateRange, ValidationError } from "../core/validation";
 import { skipCheckov } from "../core/checkov";
 
@@ -27,6 +30,13 @@ export interface BasicAuthSecretProps {
    * `Secret.fromSecretArn(arn, key?)`. @default none (a secret is created)
    */
   readonly existingSecret?: ISecret;
+  /**
+   * Rotate the password on a schedule, 1–1000 whole days, with a rotation function of ours
+   * (lambda-src/secret-rotation). The old password stays valid as AWSPREVIOUS for the authorizer's
+   * grace period (`IngestApi.previousCredentialsGracePeriod`), so partners switch when they like.
+   * @default no scheduled rotation (rotate by writing a new version)
+   */
+  readonly rotateEvery?: Duration;
 }
 
 /**
@@ -45,6 +55,8 @@ export class BasicAuthSecret extends Construct implements ISecret {
   readonly username?: string;
   /** The `aws_secretsmanager_secret`, when created here. */
   readonly secret?: SecretsmanagerSecret;
+  /** The rotation function, when `rotateEvery` is set. */
+  readonly rotationFunction?: NodejsFunction;
   /** The secret as an import: created or existing, reads are granted through it. */
   private readonly grants: ISecret;
 
@@ -54,8 +66,9 @@ export class BasicAuthSecret extends Construct implements ISecret {
     validateRange(this, "passwordLength", props.passwordLength, { min: 24, max: 128, unit: "characters" });
     const recoveryWindowDays = validateDuration(this, "recoveryWindow", props.recoveryWindow, "days", { min: 7, max: 30 });
     validatePattern(this, "secretName", props.secretName, /^[A-Za-z0-9/_+=.@-]{1,512}$/, "1–512 characters of [A-Za-z0-9/_+=.@-]");
+    const rotationDays = validateDuration(this, "rotateEvery", props.rotateEvery, "days", { min: 1, max: 1000 });
     if (props.existingSecret) {
-      const createOnly = (["username", "passwordLength", "secretName", "encryptionKey", "recoveryWindow"] as const).filter(
+      const createOnly = (["username", "passwordLength", "secretName", "encryptionKey", "recoveryWindow", "rotateEvery"] as const).filter(
         (p) => props[p] !== undefined,
       );
       if (createOnly.length > 0) {
@@ -85,12 +98,52 @@ export class BasicAuthSecret extends Construct implements ISecret {
         secretId: this.secret.id,
         secretStringWo: Fn.jsonencode({ username: this.username, password: password.getStringAttribute("random_password") }),
         secretStringWoVersion: 1,
+        // Rotation moves AWSCURRENT and AWSPREVIOUS off this first version: theirs, not Terraform's.
+        lifecycle: { ignoreChanges: ["version_stages"] },
       });
-      skipCheckov(this.secret, "CKV2_AWS_57", "Basic-auth credentials shared with partners: rotation needs their cooperation, so it is done by writing a new version (the authorizer picks it up within its TTL)");
       this.grants = Secret.fromSecretArn(this.secret.arn, key);
+      if (rotationDays !== undefined) {
+        this.rotationFunction = this.addRotation(key, rotationDays, props.passwordLength ?? 32);
+      } else {
+        skipCheckov(this.secret, "CKV2_AWS_57", "Rotation is off (rotateEvery): credentials shared with partners rotate by a new version on the operator's schedule; the authorizer accepts the previous one for its grace period");
+      }
     }
     this.secretArn = this.grants.secretArn;
     this.encryptionKey = this.grants.encryptionKey;
+  }
+
+  /**
+   * The rotation function and its schedule. Secrets Manager may invoke it only for this secret
+   * (source ARN and account on the permission); its role may touch only this secret and key.
+   */
+  private addRotation(key: IEncryptionKey, days: number, passwordLength: number): NodejsFunction {
+    const secret = this.secret!;
+    const fn = new NodejsFunction(this, "Rotation", {
+      entry: "secret-rotation",
+      description: `Rotates the Basic-auth password of ${this.node.path}`,
+      timeout: Duration.seconds(30),
+      environment: { PASSWORD_LENGTH: String(passwordLength), POWERTOOLS_SERVICE_NAME: "secret-rotation" },
+    });
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"],
+        resources: [secret.arn],
+      }),
+    );
+    // GetRandomPassword acts on no resource: IAM offers nothing narrower than "*".
+    fn.addToRolePolicy(new PolicyStatement({ actions: ["secretsmanager:GetRandomPassword"], resources: ["*"] }));
+    key.grantEncryptDecrypt(fn);
+    const permission = fn.allowInvokeFromService("SecretsManagerInvoke", "secretsmanager.amazonaws.com", secret.arn);
+    permission.sourceAccount = AwsEnvironment.of(this).accountId;
+    new SecretsmanagerSecretRotation(this, "Schedule", {
+      secretId: secret.id,
+      rotationLambdaArn: fn.functionArn,
+      rotationRules: { automaticallyAfterDays: days },
+      // The first rotation waits for the schedule: a deploy does not change partners' password.
+      rotateImmediately: false,
+      dependsOn: [permission],
+    });
+    return fn;
   }
 
   /** secretsmanager:GetSecretValue on this secret only, and kms:Decrypt on its customer key. */

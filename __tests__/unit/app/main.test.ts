@@ -44,6 +44,13 @@ describe("the app (main.ts)", () => {
     expect(JSON.stringify(json.output)).not.toMatch(/\.secret\}/);
   });
 
+  it("rotates the API's password on the configured schedule with the rotation function, and not by default", () => {
+    const json = synthApp({ INGEST_SECRET_ROTATION_DAYS: "30" })["streaming-ingest"];
+    expect(values(json, "aws_secretsmanager_secret_rotation")).toEqual([expect.objectContaining({ rotation_rules: { automatically_after_days: 30 } })]);
+    expect(values(json, "aws_lambda_function").map((f) => f.function_name)).toHaveLength(3);
+    expect(single().resource.aws_secretsmanager_secret_rotation).toBeUndefined();
+  });
+
   it("uses a partner role when the partner's account is configured", () => {
     const json = synthApp({ INGEST_PARTNER_ACCOUNT_ID: "444455556666", INGEST_PARTNER_EXTERNAL_ID: "ext-123" })["streaming-ingest"];
     expect(values(json, "aws_iam_role")).toContainEqual(expect.objectContaining({ name: "ingest-partner-producer" }));

@@ -1,4 +1,4 @@
-import { DataStream, EncryptionKey, FailureDestination, NodejsFunction, ProducerAccessMode, StreamEncryption, StreamingIngestPipeline, TableEncryption } from "../../../modules";
+import { DataStream, Duration, EncryptionKey, FailureDestination, NodejsFunction, ProducerAccessMode, StreamEncryption, StreamingIngestPipeline, TableEncryption } from "../../../modules";
 import { newStack, synth } from "../../helpers/synth";
 import { synthApp } from "../../helpers/app";
 
@@ -11,6 +11,7 @@ import { synthApp } from "../../helpers/app";
 const STAR_RESOURCE_ACTIONS: Record<string, string> = {
   "xray:PutTraceSegments": "X-Ray has no resource types",
   "xray:PutTelemetryRecords": "X-Ray has no resource types",
+  "secretsmanager:GetRandomPassword": "acts on no secret (the rotation function's new password)",
 };
 
 /** Deny statements may name wildcard actions: denying more never grants anything. */
@@ -55,7 +56,7 @@ const list = (v: unknown): string[] => (v === undefined ? [] : [v as string | st
 
 function stacksUnderTest(): Record<string, any> {
   const stacks: Record<string, any> = { ...synthApp({}, { environments: { dev: {}, prod: { stateBucket: "acme-state" } } }) };
-  // Every optional statement: customer keys everywhere, role-mode partner, processor, backup, usage plan.
+  // Every optional statement: customer keys everywhere, role-mode partner, processor, backup, usage plan, rotation.
   const { stack } = newStack("maximal");
   const key = new EncryptionKey(stack, "Key", { description: "all" });
   const processor = new NodejsFunction(stack, "Processor", { entry: "stream-consumer", functionName: "processor" });
@@ -64,7 +65,7 @@ function stacksUnderTest(): Record<string, any> {
     stream: { encryption: StreamEncryption.CUSTOMER_MANAGED },
     table: { encryption: TableEncryption.CUSTOMER_MANAGED },
     consumer: { failureDestination: FailureDestination.SQS_QUEUE, failureQueueEncryptionKey: key, encryptionKey: key, enhancedFanOut: true },
-    api: { usagePlan: { apiKeyNames: ["partner"] } },
+    api: { usagePlan: { apiKeyNames: ["partner"] }, credentials: { rotateEvery: Duration.days(30) } },
     archives: [{ destination: { encryptionKey: key, s3Backup: {}, processor: { function: processor } } }],
     producer: { mode: ProducerAccessMode.ASSUME_ROLE, trustedAccountId: "444455556666", externalId: "ext-1" },
   });

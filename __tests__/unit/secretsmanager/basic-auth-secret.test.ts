@@ -80,3 +80,75 @@ describe("BasicAuthSecret, existing", () => {
     expect(() => new BasicAuthSecret(newStack().stack, "Creds", props)).toThrow(message);
   });
 });
+
+describe("BasicAuthSecret, scheduled rotation (rotateEvery)", () => {
+  const rotating = () => {
+    const { stack } = newStack();
+    new BasicAuthSecret(stack, "Creds", { rotateEvery: Duration.days(30), passwordLength: 40 });
+    return synth(stack) as any;
+  };
+  const secretRef = (json: any) => `\${aws_secretsmanager_secret.${Object.keys(json.resource.aws_secretsmanager_secret)[0]}.arn}`;
+
+  it("schedules our rotation function, after the permission exists, without rotating at deploy", () => {
+    const json = rotating();
+    const rotation = onlyResource(json, "aws_secretsmanager_secret_rotation");
+    expect(rotation).toMatchObject({ rotation_rules: { automatically_after_days: 30 }, rotate_immediately: false });
+    expect(rotation.rotation_lambda_arn).toMatch(/^\$\{aws_lambda_function\.Creds_Rotation_\w+\.arn\}$/);
+    // The permission, and (added by PolicyDependencyAspect) the function's permissions.
+    expect(rotation.depends_on).toEqual([
+      expect.stringMatching(/^aws_lambda_permission\.Creds_Rotation_SecretsManagerInvoke_\w+$/),
+      expect.stringMatching(/^aws_iam_role_policy\.Creds_Rotation_ServiceRole_Policy_\w+$/),
+    ]);
+    expect(onlyResource(json, "aws_lambda_function").environment.variables).toMatchObject({ PASSWORD_LENGTH: "40" });
+  });
+
+  it("lets Secrets Manager invoke the function for this secret only, from this account", () => {
+    const json = rotating();
+    expect(onlyResource(json, "aws_lambda_permission")).toMatchObject({
+      principal: "secretsmanager.amazonaws.com",
+      action: "lambda:InvokeFunction",
+      source_arn: secretRef(json),
+      source_account: expect.stringMatching(/^\$\{data\.aws_caller_identity\.\w+\.account_id\}$/),
+    });
+  });
+
+  it("gives the function only what the four steps need: this secret, its key, and a random password", () => {
+    const json = rotating();
+    const statements = Object.values(resourcesOf(json, "aws_iam_role_policy")).flatMap((p: any) => JSON.parse(p.policy).Statement);
+    expect(statements).toEqual([
+      { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: expect.stringMatching(/^\$\{aws_cloudwatch_log_group\.Creds_Rotation_LogGroup_\w+\.arn\}:log-stream:\*$/) },
+      // X-Ray (every function traces) and GetRandomPassword act on no resource: "*" is all IAM offers.
+      { Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "secretsmanager:GetRandomPassword"], Resource: "*" },
+      { Effect: "Allow", Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"], Resource: secretRef(json) },
+      { Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: keyRef(json) },
+    ]);
+  });
+
+  it("leaves the version's stages to rotation (a second plan after a rotation changes nothing), and drops the rotation skip", () => {
+    const json = rotating();
+    expect(onlyResource(json, "aws_secretsmanager_secret_version").lifecycle).toEqual({ ignore_changes: ["version_stages"] });
+    expect(JSON.stringify(onlyResource(json, "aws_secretsmanager_secret")["//"] ?? {})).not.toContain("CKV2_AWS_57");
+  });
+
+  it("without a schedule: no function, and the checkov rotation finding skipped with its reason", () => {
+    const { stack } = newStack();
+    new BasicAuthSecret(stack, "Creds");
+    const json = synth(stack) as any;
+    expect(resourcesOf(json, "aws_secretsmanager_secret_rotation")).toEqual({});
+    expect(resourcesOf(json, "aws_lambda_function")).toEqual({});
+  });
+
+  it.each([
+    [Duration.hours(12), "rotateEvery must be a whole number from 1 to 1000 days"],
+    [Duration.days(1001), "rotateEvery must be a whole number from 1 to 1000 days"],
+  ])("rejects a schedule of %s", (rotateEvery, message) => {
+    const { stack } = newStack();
+    expect(() => new BasicAuthSecret(stack, "Creds", { rotateEvery })).toThrow(message);
+  });
+
+  it("rejects a schedule for an existing secret (it is not created here)", () => {
+    const { stack } = newStack();
+    const existingSecret = Secret.fromSecretArn("arn:aws:secretsmanager:eu-west-1:123456789012:secret:creds-AbCdEf");
+    expect(() => new BasicAuthSecret(stack, "Creds", { existingSecret, rotateEvery: Duration.days(30) })).toThrow("rotateEvery cannot be combined with existingSecret");
+  });
+});
