@@ -28,6 +28,7 @@ export class IngestStack extends TerraformStack {
       removalPolicy: config.removalPolicy === "DESTROY" ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
       stream: { retentionPeriod: Duration.hours(config.streamRetentionHours) },
       api: config.secretRotationDays === undefined ? undefined : { credentials: { rotateEvery: Duration.days(config.secretRotationDays) } },
+      manageApiGatewayAccountLogging: config.manageApiGatewayAccountLogging,
       // No producer identity unless one is configured: partners come in through the API.
       producer:
         config.producer.mode === "NONE"
@@ -39,6 +40,14 @@ export class IngestStack extends TerraformStack {
               pgpKey: config.producer.pgpKey,
             },
     });
+    const logging = this.pipeline.accountLogging;
+    if (logging) {
+      // Before 0.3, IngestApi managed the account setting under these addresses: moved, so an
+      // upgrade changes the addresses only and replaces nothing.
+      logging.account.moveFromId("aws_api_gateway_account.Pipeline_Api_AccountSettings_6C5EFCB4");
+      logging.role.resource.moveFromId("aws_iam_role.Pipeline_Api_CloudWatchRole_7F9427D2");
+      logging.role.policyResource?.moveFromId("aws_iam_role_policy.Pipeline_Api_CloudWatchRole_Policy_26122C65");
+    }
   }
 }
 

@@ -36,6 +36,8 @@ export interface AppConfig {
   readonly removalPolicy: "RETAIN" | "DESTROY";
   /** How long the stream keeps records, hours (the consumer gives up an hour before). */
   readonly streamRetentionHours: number;
+  /** Whether this stack manages the account's API Gateway logging setting (one stack per account and region). */
+  readonly manageApiGatewayAccountLogging: boolean;
   /** Days between scheduled rotations of the API's Basic-auth password; undefined: no schedule. */
   readonly secretRotationDays?: number;
   /** A local AWS emulator (moto, LocalStack) every provider endpoint points at; state is then local. */
@@ -68,6 +70,7 @@ export const CONFIG_VARIABLES = {
   INGEST_AWS_PROVIDER_VERSION: { context: "awsProviderVersion", doc: "Version constraint of the hashicorp/aws provider", default: DEFAULT_AWS_PROVIDER_VERSION },
   INGEST_EMULATOR_ENDPOINT: { context: "emulatorEndpoint", doc: "Local AWS emulator URL (moto, LocalStack): every endpoint, test credentials, local state", default: "" },
   INGEST_REMOVAL_POLICY: { context: "removalPolicy", doc: "RETAIN (prevent_destroy, deletion protection) or DESTROY (force_destroy)", default: "DESTROY for an environment named dev, else RETAIN" },
+  INGEST_APIGW_ACCOUNT_LOGGING: { context: "manageApiGatewayAccountLogging", doc: "true: this stack manages the account's API Gateway CloudWatch role setting (one stack per account and region); false: another does", default: "true" },
   INGEST_SECRET_ROTATION_DAYS: { context: "secretRotationDays", doc: "Rotate the API's Basic-auth password every so many whole days, 1–1000, with the rotation function", default: "no scheduled rotation" },
   INGEST_STREAM_RETENTION_HOURS: { context: "streamRetentionHours", doc: "Stream retention in whole hours, 24–8760 (the consumer gives up on a record an hour earlier)", default: "24 for an environment named dev, else 168 (7 days)" },
   INGEST_STATE_DIR: { context: "stateDir", doc: "Absolute directory of the local state files and kept lock files", default: "the project root (../../.. from cdktf.out/stacks/<stack>)" },
@@ -219,6 +222,7 @@ function resolveSettings(settings: Settings, overrides?: EnvironmentOverrides): 
     awsProviderVersion: resolveProviderVersion(get("INGEST_AWS_PROVIDER_VERSION"), settings.source("INGEST_AWS_PROVIDER_VERSION")),
     removalPolicy: resolveRemovalPolicy(get("INGEST_REMOVAL_POLICY"), settings.source("INGEST_REMOVAL_POLICY"), overrides?.environment),
     streamRetentionHours: resolveStreamRetentionHours(get("INGEST_STREAM_RETENTION_HOURS"), settings.source("INGEST_STREAM_RETENTION_HOURS"), overrides?.environment),
+    manageApiGatewayAccountLogging: resolveBoolean(get("INGEST_APIGW_ACCOUNT_LOGGING"), settings.source("INGEST_APIGW_ACCOUNT_LOGGING"), true),
     secretRotationDays: resolveRotationDays(get("INGEST_SECRET_ROTATION_DAYS"), settings.source("INGEST_SECRET_ROTATION_DAYS")),
     emulatorEndpoint: resolveEmulatorEndpoint(get("INGEST_EMULATOR_ENDPOINT"), settings.source("INGEST_EMULATOR_ENDPOINT")),
   };
@@ -238,6 +242,12 @@ function resolveStreamRetentionHours(raw: string | undefined, source: string, en
     throw new ConfigError(`${source} must be a whole number of hours from 24 to 8760; got ${JSON.stringify(raw)}`);
   }
   return hours;
+}
+
+function resolveBoolean(raw: string | undefined, source: string, fallback: boolean): boolean {
+  if (raw === undefined) return fallback;
+  if (raw !== "true" && raw !== "false") throw new ConfigError(`${source} must be true or false; got ${JSON.stringify(raw)}`);
+  return raw === "true";
 }
 
 function resolveRotationDays(raw: string | undefined, source: string): number | undefined {

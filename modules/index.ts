@@ -23,6 +23,7 @@ export * from "./sqs/queue";
 export * from "./secretsmanager/secret";
 export * from "./secretsmanager/basic-auth-secret";
 export * from "./apigateway/ingest-api";
+export * from "./apigateway/api-gateway-account-logging";
 export type { KinesisRouteProps } from "./apigateway/kinesis-route";
 export * from "./apigateway/kinesis-put-record-route";
 export * from "./apigateway/kinesis-put-records-route";

@@ -9,6 +9,7 @@ import { ApiGatewayGatewayResponse } from "@cdktf/provider-aws/lib/api-gateway-g
 import { ApiGatewayDeployment } from "@cdktf/provider-aws/lib/api-gateway-deployment";
 import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { ApiGatewayAccount } from "@cdktf/provider-aws/lib/api-gateway-account";
+import { ApiGatewayAccountLogging } from "./api-gateway-account-logging";
 import { ApiGatewayUsagePlan } from "@cdktf/provider-aws/lib/api-gateway-usage-plan";
 import { ApiGatewayApiKey } from "@cdktf/provider-aws/lib/api-gateway-api-key";
 import { ApiGatewayUsagePlanKey } from "@cdktf/provider-aws/lib/api-gateway-usage-plan-key";
@@ -20,7 +21,6 @@ import { IDataStream } from "../kinesis/data-stream";
 import { LogGroup } from "../cloudwatch/log-group";
 import { Metric, MetricFactory, metricFactory, MetricOptions, Statistic } from "../cloudwatch/metric";
 import { NodejsFunction, NodejsFunctionProps } from "../lambda/nodejs-function";
-import { PolicyStatement } from "../iam/policy-statement";
 import { Role, Trust } from "../iam/role";
 import { addOutput } from "../core/outputs";
 import { uniqueName } from "../core/naming";
@@ -66,10 +66,11 @@ export interface IngestApiProps {
   /** Retention in days (a CloudWatch Logs value) of the access logs and the execution logs. @default 365 */
   readonly accessLogRetentionDays?: number;
   /**
-   * Manage the region's account-level CloudWatch role API Gateway logs through. It is one per
-   * account and region: set false where another stack already sets it. @default true
+   * The account's API Gateway logging setting, when this stack manages it (`ApiGatewayAccountLogging`,
+   * one per account and region): the stage waits for it. @default none: the account's setting
+   * is managed elsewhere (API Gateway refuses execution logging until it exists)
    */
-  readonly manageAccountCloudWatchRole?: boolean;
+  readonly accountLogging?: ApiGatewayAccountLogging;
   /** An optional usage plan with API keys. @default none */
   readonly usagePlan?: UsagePlanProps;
   /** Authorizer function settings. @default 256 MB, 10 s */
@@ -224,7 +225,7 @@ export class IngestApi extends Construct {
       validateRequestBody: true,
       validateRequestParameters: true,
     });
-    const accountSettings = this.createAccountSettings(props.manageAccountCloudWatchRole ?? true);
+    const accountSettings = props.accountLogging?.account;
     this.accessLogGroup = new LogGroup(this, "AccessLogs", {
       logGroupName: `/aws/apigateway/${this.apiName}/${this.stageName}/access`,
       retentionDays: props.accessLogRetentionDays,
@@ -419,34 +420,6 @@ export class IngestApi extends Construct {
     });
     for (const stream of streams) stream.grantWrite(role);
     return role;
-  }
-
-  /** The region's account-level CloudWatch role API Gateway logs through, when managed here. */
-  private createAccountSettings(manage: boolean): ApiGatewayAccount | undefined {
-    if (!manage) return undefined;
-    const { region, accountId, partition } = AwsEnvironment.of(this);
-    const cwRole = new Role(this, "CloudWatchRole", {
-      description: "API Gateway's account-level role for writing logs",
-      assumedBy: Trust.service("apigateway.amazonaws.com", { StringEquals: { "aws:SourceAccount": accountId } }),
-    });
-    // The account role serves every API in this account and region, so it is scoped to the
-    // region's log groups (access logs and API-Gateway-Execution-Logs_*), not to this API's.
-    cwRole.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: [
-          "logs:CreateLogGroup",
-          "logs:CreateLogStream",
-          "logs:DescribeLogGroups",
-          "logs:DescribeLogStreams",
-          "logs:PutLogEvents",
-          "logs:GetLogEvents",
-          "logs:FilterLogEvents",
-        ],
-        resources: [`arn:${partition}:logs:${region}:${accountId}:log-group:*`],
-      }),
-    );
-    // Waits for the role's policy (PolicyDependencyAspect): API Gateway checks the role when the setting is made.
-    return new ApiGatewayAccount(this, "AccountSettings", { cloudwatchRoleArn: cwRole.roleArn });
   }
 
   private createDeployment(): ApiGatewayDeployment {

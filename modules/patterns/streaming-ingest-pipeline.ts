@@ -6,6 +6,7 @@ import { DataStream, DataStreamProps, IDataStream } from "../kinesis/data-stream
 import { EventTable, EventTableProps, IEventTable } from "../dynamodb/event-table";
 import { FailureDestination, StreamConsumer, StreamConsumerProps } from "../lambda/stream-consumer";
 import { IngestApi, IngestApiProps } from "../apigateway/ingest-api";
+import { ApiGatewayAccountLogging } from "../apigateway/api-gateway-account-logging";
 import { DeliveryStream } from "../firehose/delivery-stream";
 import { S3Destination, S3DestinationProps } from "../firehose/s3-destination";
 import { IBucket, SecureBucket } from "../s3/secure-bucket";
@@ -41,6 +42,11 @@ export interface StreamingIngestPipelineProps {
   readonly archives?: ArchiveProps[];
   /** Deliver into an existing bucket. @default a SecureBucket, with server access logs to a second one */
   readonly archiveBucket?: IBucket;
+  /**
+   * Manage the account's API Gateway logging setting here (`ApiGatewayAccountLogging`): one stack
+   * per account and region should. @default false (the setting is managed elsewhere)
+   */
+  readonly manageApiGatewayAccountLogging?: boolean;
   /** Give an external partner write access to the stream. @default none */
   readonly producer?: Omit<ProducerAccessProps, "stream" | "outputs">;
   /** Alarm actions (SNS topic ARNs) for every part's alarms, unless the part sets its own. @default none */
@@ -62,6 +68,8 @@ export class StreamingIngestPipeline extends Construct {
   readonly table: IEventTable;
   readonly consumer: StreamConsumer;
   readonly api: IngestApi;
+  /** The account's API Gateway logging setting, when `manageApiGatewayAccountLogging`. */
+  readonly accountLogging?: ApiGatewayAccountLogging;
   readonly archives: DeliveryStream[];
   readonly archiveBucket: IBucket;
   readonly producer?: ProducerAccess;
@@ -84,10 +92,14 @@ export class StreamingIngestPipeline extends Construct {
     this.stream =
       props.existingStream ?? new DataStream(this, "Stream", { streamName: `${prefix}-events`, alarmActions, ...props.stream, outputs: false });
     this.table = props.existingTable ?? new EventTable(this, "Table", { tableName: `${prefix}-events`, alarmActions, ...props.table });
+    this.accountLogging = props.manageApiGatewayAccountLogging ? new ApiGatewayAccountLogging(this, "ApiGatewayAccount") : undefined;
+    const credentials = props.api?.credentials;
     this.api = new IngestApi(this, "Api", {
       apiName: `${prefix}-ingest`,
+      accountLogging: this.accountLogging,
       ...props.api,
-      credentials: props.api?.credentials ?? { secretName: `${prefix}/ingest-api/basic-auth` },
+      // The default name stays when other credential settings are given (an existing secret has its own).
+      credentials: credentials?.existingSecret ? credentials : { secretName: `${prefix}/ingest-api/basic-auth`, ...credentials },
       authorizerFunction: { functionName: `${prefix}-authorizer`, ...props.api?.authorizerFunction },
       streams: [this.stream],
       outputs: false,

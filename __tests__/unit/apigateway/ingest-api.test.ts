@@ -1,4 +1,4 @@
-import { BATCH_SCHEMA, DataStream, Duration, IIngestRoute, IngestApi, KinesisPutRecordRoute, KinesisPutRecordsRoute, StreamEncryption, SUBMIT_SCHEMA } from "../../../modules";
+import { ApiGatewayAccountLogging, BATCH_SCHEMA, DataStream, Duration, IIngestRoute, IngestApi, KinesisPutRecordRoute, KinesisPutRecordsRoute, StreamEncryption, SUBMIT_SCHEMA } from "../../../modules";
 import { TerraformResource } from "cdktf";
 import { newStack, onlyResource, policyOf, resourcesOf, synth } from "../../helpers/synth";
 import { build as buildWithRoutes, ordersRoute } from "./kinesis-route-fixture";
@@ -153,15 +153,14 @@ describe("IngestApi permissions", () => {
     ]);
   });
 
-  it("scopes the account CloudWatch role to this region's log groups, and can leave it to another stack", () => {
-    const json = defaultJson();
-    expect(policyOfRole(json, "CloudWatchRole").Statement[0].Resource).toMatch(
-      /^arn:aws:logs:eu-west-1:\$\{data\.aws_caller_identity\.\w+\.account_id\}:log-group:\*$/,
-    );
-    expect(onlyResource(json, "aws_api_gateway_account").cloudwatch_role_arn).toMatch(/CloudWatchRole/);
-    const without = build({ manageAccountCloudWatchRole: false }).json;
-    expect(resourcesOf(without, "aws_api_gateway_account")).toEqual({});
-    expect(Object.keys(resourcesOf(without, "aws_iam_role")).some((k) => k.includes("CloudWatchRole"))).toBe(false);
+  it("leaves the account-level logging setting alone (one per account and region), and waits for it when given", () => {
+    expect(resourcesOf(defaultJson(), "aws_api_gateway_account")).toEqual({});
+    const { stack } = newStack();
+    const accountLogging = new ApiGatewayAccountLogging(stack, "ApiGatewayAccount");
+    const api = new IngestApi(stack, "Api", { streams: [new DataStream(stack, "Stream", { streamName: "events", alarms: false, outputs: false })], accountLogging });
+    const json = synth(stack);
+    expect(onlyResource(json, "aws_api_gateway_stage").depends_on).toContain(`aws_api_gateway_account.${idOf(json, "aws_api_gateway_account")}`);
+    expect(api.stage).toBeDefined();
   });
 });
 
@@ -204,7 +203,7 @@ describe("IngestApi authorizer, stage and deployment", () => {
       method_path: "*/*",
       settings: { metrics_enabled: true, logging_level: "ERROR", data_trace_enabled: false, throttling_rate_limit: 100, throttling_burst_limit: 200 },
     });
-    expect(stage.depends_on).toEqual([expect.stringMatching(/^aws_api_gateway_account\./), expect.stringMatching(/^aws_cloudwatch_log_group\.Api_ExecutionLogs_/)]);
+    expect(stage.depends_on).toEqual([expect.stringMatching(/^aws_cloudwatch_log_group\.Api_ExecutionLogs_/)]);
   });
 
   it("creates the stage's execution-log group itself, with the retention, before the stage (API Gateway would keep it forever)", () => {

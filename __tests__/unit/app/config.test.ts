@@ -22,6 +22,8 @@ describe("configuration", () => {
       awsProviderVersion: ">= 5.100.0, < 7.0.0",
       removalPolicy: "RETAIN",
       streamRetentionHours: 168,
+      manageApiGatewayAccountLogging: true,
+      secretRotationDays: undefined,
       emulatorEndpoint: undefined,
     });
   });
@@ -136,6 +138,7 @@ describe("producer configuration", () => {
       "INGEST_PRODUCER_MODE=ACCESS_KEY needs INGEST_PRODUCER_PGP_KEY (a base64 PGP public key or keybase:user), or the secret access key would sit in plaintext in Terraform state; prefer ASSUME_ROLE (INGEST_PARTNER_ACCOUNT_ID and INGEST_PARTNER_EXTERNAL_ID), or NONE",
     ],
     ["a PGP key with no producer", { INGEST_PRODUCER_PGP_KEY: "k" }, "INGEST_PRODUCER_PGP_KEY applies to a producer identity, but INGEST_PRODUCER_MODE is NONE"],
+    ["a logging flag that is not a boolean", { INGEST_APIGW_ACCOUNT_LOGGING: "yes" }, 'INGEST_APIGW_ACCOUNT_LOGGING must be true or false; got "yes"'],
     ["a rotation of 0 days", { INGEST_SECRET_ROTATION_DAYS: "0" }, 'INGEST_SECRET_ROTATION_DAYS must be a whole number of days from 1 to 1000; got "0"'],
     ["a rotation of 1.5 days", { INGEST_SECRET_ROTATION_DAYS: "1.5" }, 'INGEST_SECRET_ROTATION_DAYS must be a whole number of days from 1 to 1000; got "1.5"'],
   ])("rejects %s", (_label, env, message) => {

@@ -51,6 +51,19 @@ describe("the app (main.ts)", () => {
     expect(single().resource.aws_secretsmanager_secret_rotation).toBeUndefined();
   });
 
+  it("manages the account's API Gateway logging setting, moved from where IngestApi kept it (an upgrade replaces nothing), or leaves it to another stack", () => {
+    const json = single();
+    const address = (type: string) => `${type}.${Object.keys(json.resource[type]).find((k) => k.startsWith("Pipeline_ApiGatewayAccount_"))}`;
+    expect(json.moved).toEqual([
+      { from: "aws_iam_role.Pipeline_Api_CloudWatchRole_7F9427D2", to: address("aws_iam_role") },
+      { from: "aws_iam_role_policy.Pipeline_Api_CloudWatchRole_Policy_26122C65", to: address("aws_iam_role_policy") },
+      { from: "aws_api_gateway_account.Pipeline_Api_AccountSettings_6C5EFCB4", to: address("aws_api_gateway_account") },
+    ]);
+    const elsewhere = synthApp({ INGEST_APIGW_ACCOUNT_LOGGING: "false" })["streaming-ingest"];
+    expect(elsewhere.resource.aws_api_gateway_account).toBeUndefined();
+    expect(elsewhere.moved).toBeUndefined();
+  });
+
   it("uses a partner role when the partner's account is configured", () => {
     const json = synthApp({ INGEST_PARTNER_ACCOUNT_ID: "444455556666", INGEST_PARTNER_EXTERNAL_ID: "ext-123" })["streaming-ingest"];
     expect(values(json, "aws_iam_role")).toContainEqual(expect.objectContaining({ name: "ingest-partner-producer" }));
