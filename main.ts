@@ -27,7 +27,10 @@ export class IngestStack extends TerraformStack {
       namePrefix: config.namePrefix,
       removalPolicy: config.removalPolicy === "DESTROY" ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
       stream: { retentionPeriod: Duration.hours(config.streamRetentionHours) },
-      api: config.secretRotationDays === undefined ? undefined : { credentials: { rotateEvery: Duration.days(config.secretRotationDays) } },
+      api: {
+        ...(config.secretRotationDays === undefined ? {} : { credentials: { rotateEvery: Duration.days(config.secretRotationDays) } }),
+        ...(config.webAcl ? { webAcl: {} } : {}),
+      },
       manageApiGatewayAccountLogging: config.manageApiGatewayAccountLogging,
       // No producer identity unless one is configured: partners come in through the API.
       producer:

@@ -38,6 +38,8 @@ export interface AppConfig {
   readonly streamRetentionHours: number;
   /** Whether this stack manages the account's API Gateway logging setting (one stack per account and region). */
   readonly manageApiGatewayAccountLogging: boolean;
+  /** Whether the API's stage gets the WAFv2 web ACL (`ApiWebAcl`). */
+  readonly webAcl: boolean;
   /** Days between scheduled rotations of the API's Basic-auth password; undefined: no schedule. */
   readonly secretRotationDays?: number;
   /** A local AWS emulator (moto, LocalStack) every provider endpoint points at; state is then local. */
@@ -71,6 +73,7 @@ export const CONFIG_VARIABLES = {
   INGEST_EMULATOR_ENDPOINT: { context: "emulatorEndpoint", doc: "Local AWS emulator URL (moto, LocalStack): every endpoint, test credentials, local state", default: "" },
   INGEST_REMOVAL_POLICY: { context: "removalPolicy", doc: "RETAIN (prevent_destroy, deletion protection) or DESTROY (force_destroy)", default: "DESTROY for an environment named dev, else RETAIN" },
   INGEST_APIGW_ACCOUNT_LOGGING: { context: "manageApiGatewayAccountLogging", doc: "true: this stack manages the account's API Gateway CloudWatch role setting (one stack per account and region); false: another does", default: "true" },
+  INGEST_WEB_ACL: { context: "webAcl", doc: "true: a WAFv2 web ACL on the API stage (rate limit per client IP, AWS managed rules, bodies up to 64 KiB)", default: "false" },
   INGEST_SECRET_ROTATION_DAYS: { context: "secretRotationDays", doc: "Rotate the API's Basic-auth password every so many whole days, 1–1000, with the rotation function", default: "no scheduled rotation" },
   INGEST_STREAM_RETENTION_HOURS: { context: "streamRetentionHours", doc: "Stream retention in whole hours, 24–8760 (the consumer gives up on a record an hour earlier)", default: "24 for an environment named dev, else 168 (7 days)" },
   INGEST_STATE_DIR: { context: "stateDir", doc: "Absolute directory of the local state files and kept lock files", default: "the project root (../../.. from cdktf.out/stacks/<stack>)" },
@@ -223,6 +226,7 @@ function resolveSettings(settings: Settings, overrides?: EnvironmentOverrides): 
     removalPolicy: resolveRemovalPolicy(get("INGEST_REMOVAL_POLICY"), settings.source("INGEST_REMOVAL_POLICY"), overrides?.environment),
     streamRetentionHours: resolveStreamRetentionHours(get("INGEST_STREAM_RETENTION_HOURS"), settings.source("INGEST_STREAM_RETENTION_HOURS"), overrides?.environment),
     manageApiGatewayAccountLogging: resolveBoolean(get("INGEST_APIGW_ACCOUNT_LOGGING"), settings.source("INGEST_APIGW_ACCOUNT_LOGGING"), true),
+    webAcl: resolveBoolean(get("INGEST_WEB_ACL"), settings.source("INGEST_WEB_ACL"), false),
     secretRotationDays: resolveRotationDays(get("INGEST_SECRET_ROTATION_DAYS"), settings.source("INGEST_SECRET_ROTATION_DAYS")),
     emulatorEndpoint: resolveEmulatorEndpoint(get("INGEST_EMULATOR_ENDPOINT"), settings.source("INGEST_EMULATOR_ENDPOINT")),
   };

@@ -24,6 +24,7 @@ export * from "./secretsmanager/secret";
 export * from "./secretsmanager/basic-auth-secret";
 export * from "./apigateway/ingest-api";
 export * from "./apigateway/api-gateway-account-logging";
+export * from "./wafv2/api-web-acl";
 export type { KinesisRouteProps } from "./apigateway/kinesis-route";
 export * from "./apigateway/kinesis-put-record-route";
 export * from "./apigateway/kinesis-put-records-route";

@@ -10,6 +10,7 @@ import { ApiGatewayDeployment } from "@cdktf/provider-aws/lib/api-gateway-deploy
 import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { ApiGatewayAccount } from "@cdktf/provider-aws/lib/api-gateway-account";
 import { ApiGatewayAccountLogging } from "./api-gateway-account-logging";
+import { ApiWebAcl, ApiWebAclProps } from "../wafv2/api-web-acl";
 import { ApiGatewayUsagePlan } from "@cdktf/provider-aws/lib/api-gateway-usage-plan";
 import { ApiGatewayApiKey } from "@cdktf/provider-aws/lib/api-gateway-api-key";
 import { ApiGatewayUsagePlanKey } from "@cdktf/provider-aws/lib/api-gateway-usage-plan-key";
@@ -71,6 +72,11 @@ export interface IngestApiProps {
    * is managed elsewhere (API Gateway refuses execution logging until it exists)
    */
   readonly accountLogging?: ApiGatewayAccountLogging;
+  /**
+   * A WAFv2 web ACL on the stage (`ApiWebAcl`): rate limit per client IP, AWS managed rules, body
+   * size (at most 64 KiB then). @default none
+   */
+  readonly webAcl?: Omit<ApiWebAclProps, "stageArn">;
   /** An optional usage plan with API keys. @default none */
   readonly usagePlan?: UsagePlanProps;
   /** Authorizer function settings. @default 256 MB, 10 s */
@@ -167,6 +173,8 @@ export class IngestApi extends Construct {
   readonly api: ApiGatewayRestApi;
   readonly deployment: ApiGatewayDeployment;
   readonly stage: ApiGatewayStage;
+  /** The web ACL on the stage, when `webAcl` is set. */
+  readonly webAcl?: ApiWebAcl;
   readonly authorizerFunction: NodejsFunction;
   readonly authorizer: ApiGatewayAuthorizer;
   /** Validates every route's body against its model and its path parameters. */
@@ -200,6 +208,7 @@ export class IngestApi extends Construct {
   constructor(scope: Construct, id: string, props: IngestApiProps) {
     super(scope, id);
     this.validateProps(props);
+    if (props.webAcl) ApiWebAcl.validateProps(this, props.webAcl, "webAcl.");
     const resultsCacheTtl = validateDuration(this, "authorizerResultsCacheTtl", props.authorizerResultsCacheTtl, "seconds", { min: 0, max: 3600 }) ?? 300;
     const secretMaxAge = validateDuration(this, "secretMaxAge", props.secretMaxAge, "seconds", { min: 0, max: 3600 }) ?? resultsCacheTtl;
     const gracePeriod = validateDuration(this, "previousCredentialsGracePeriod", props.previousCredentialsGracePeriod, "seconds", { min: 0, max: 2_592_000 }) ?? 86_400;
@@ -239,6 +248,11 @@ export class IngestApi extends Construct {
       rateLimit: props.throttlingRateLimit ?? 100,
       burstLimit: props.throttlingBurstLimit ?? 200,
     });
+    if (props.webAcl) {
+      this.webAcl = new ApiWebAcl(this, "WebAcl", { ...props.webAcl, stageArn: this.stage.arn });
+    } else {
+      skipCheckov(this.stage, "CKV2_AWS_29", "The web ACL is off (webAcl): requests already need Basic auth, pass JSON-schema validation and stage throttling; turn it on for rate limits per client IP and AWS's managed rules");
+    }
     this.url = this.stage.invokeUrl;
 
     this.addRoute(new KinesisPutRecordRoute({ idPrefix: "Submit", path: "/submit/{streamName}/{eventId}" }));
@@ -450,7 +464,6 @@ export class IngestApi extends Construct {
     createMethodSettings(this, "StageSettings", { restApiId: this.api.id, stageName: stage.stageName, methodPath: ALL_METHODS, throttle });
     skipCheckov(stage, "CKV2_AWS_51", "Client certificates authenticate API Gateway to HTTP backends; the only backend here is Kinesis, called with SigV4 through the API's role");
     skipCheckov(stage, "CKV_AWS_120", "Every route is a write (POST into Kinesis): cached responses would drop records");
-    skipCheckov(stage, "CKV2_AWS_29", "WAF is an account-level choice (rule sets, cost); requests already need Basic auth, pass JSON-schema validation and stage throttling. Associate a web ACL with the stage ARN if policy requires one");
     return stage;
   }
 

@@ -133,6 +133,8 @@ export class BasicAuthSecret extends Construct implements ISecret {
     // GetRandomPassword acts on no resource: IAM offers nothing narrower than "*".
     fn.addToRolePolicy(new PolicyStatement({ actions: ["secretsmanager:GetRandomPassword"], resources: ["*"] }));
     key.grantEncryptDecrypt(fn);
+    skipCheckov(fn.resource, "CKV_AWS_116", "Invoked synchronously by Secrets Manager, which retries a failed step and reports the rotation as failed: there are no asynchronous invocations to dead-letter");
+    skipCheckov(fn.resource, "CKV_AWS_115", "Invoked only by Secrets Manager for one secret, a few times per rotation; reserving concurrency would only take capacity from the account pool");
     const permission = fn.allowInvokeFromService("SecretsManagerInvoke", "secretsmanager.amazonaws.com", secret.arn);
     permission.sourceAccount = AwsEnvironment.of(this).accountId;
     new SecretsmanagerSecretRotation(this, "Schedule", {

@@ -23,6 +23,7 @@ describe("configuration", () => {
       removalPolicy: "RETAIN",
       streamRetentionHours: 168,
       manageApiGatewayAccountLogging: true,
+      webAcl: false,
       secretRotationDays: undefined,
       emulatorEndpoint: undefined,
     });
