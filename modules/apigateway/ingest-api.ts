@@ -430,6 +430,9 @@ export class IngestApi extends Construct {
   private createKinesisRole(streams: IDataStream[]): Role {
     const role = new Role(this, "KinesisRole", {
       description: `API Gateway ${this.apiName} writes to its bound Kinesis streams`,
+      // aws:SourceAccount only: API Gateway's documentation does not say that it sets aws:SourceArn
+      // when it assumes an integration's credentials role, and a condition on a key it does not
+      // set would refuse every request. The role serves this API alone (its own construct).
       assumedBy: Trust.service("apigateway.amazonaws.com", { StringEquals: { "aws:SourceAccount": AwsEnvironment.of(this).accountId } }),
     });
     for (const stream of streams) stream.grantWrite(role);

@@ -88,7 +88,12 @@ export class S3Destination {
   }
 }
 
-/** Firehose may assume the role only on behalf of this account (confused-deputy protection). */
+/**
+ * Firehose may assume the role only on behalf of this account (confused-deputy protection). Not
+ * also aws:SourceArn: Firehose's documented trust policy for an S3 destination conditions on the
+ * account (sts:ExternalId or aws:SourceAccount) and does not say that the delivery stream's ARN is
+ * set, and an unconfirmed key would stop delivery.
+ */
 export function firehoseTrust(sourceAccount: string) {
   return Trust.service("firehose.amazonaws.com", { StringEquals: { "aws:SourceAccount": sourceAccount } });
 }
