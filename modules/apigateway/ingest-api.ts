@@ -41,6 +41,11 @@ export interface UsagePlanProps {
   readonly quota?: { limit: number; period: "DAY" | "WEEK" | "MONTH" };
 }
 
+export interface PartnerPlanProps extends UsagePlanProps {
+  /** The plan's name within the API, `[A-Za-z0-9_-]{1,64}` (the plan is `<api>-<name>`). */
+  readonly name: string;
+}
+
 export interface IngestApiProps {
   /** The streams clients may write to, addressed by name in the path. At least one. */
   readonly streams: IDataStream[];
@@ -79,6 +84,12 @@ export interface IngestApiProps {
   readonly webAcl?: Omit<ApiWebAclProps, "stageArn">;
   /** An optional usage plan with API keys. @default none */
   readonly usagePlan?: UsagePlanProps;
+  /**
+   * A usage plan per partner (or group of clients), each with its own rate, burst and quota for
+   * its API keys, beside or instead of `usagePlan`. Key names are unique across plans.
+   * @default none
+   */
+  readonly partnerPlans?: PartnerPlanProps[];
   /** Authorizer function settings. @default 256 MB, 10 s */
   readonly authorizerFunction?: Omit<NodejsFunctionProps, "entry" | "environment">;
   /** Emit the endpoint URL, the secret ARN and (with a usage plan) the API keys as outputs. @default true */
@@ -214,7 +225,7 @@ export class IngestApi extends Construct {
     const gracePeriod = validateDuration(this, "previousCredentialsGracePeriod", props.previousCredentialsGracePeriod, "seconds", { min: 0, max: 2_592_000 }) ?? 86_400;
     this.stageName = props.stageName ?? "prod";
     this.apiName = props.apiName ?? uniqueName(this, 128);
-    this.apiKeyRequired = props.usagePlan !== undefined;
+    this.apiKeyRequired = props.usagePlan !== undefined || (props.partnerPlans ?? []).length > 0;
     this.stageMetric = metricFactory("AWS/ApiGateway", { ApiName: this.apiName, Stage: this.stageName });
 
     this.api = new ApiGatewayRestApi(this, "Api", {
@@ -259,6 +270,7 @@ export class IngestApi extends Construct {
     this.addRoute(new KinesisPutRecordsRoute({ idPrefix: "PutRecords", path: "/streams/{streamName}/records" }));
     this.addGatewayResponses();
     if (props.usagePlan) this.addUsagePlan(props.usagePlan);
+    for (const plan of props.partnerPlans ?? []) this.addUsagePlan(plan, plan.name);
     if (props.outputs ?? true) this.addOutputs(id);
   }
 
@@ -354,15 +366,26 @@ export class IngestApi extends Construct {
     validateRange(this, "throttlingRateLimit", props.throttlingRateLimit, RATE_LIMIT_RANGE);
     validateRange(this, "throttlingBurstLimit", props.throttlingBurstLimit, BURST_LIMIT_RANGE);
     NodejsFunction.validateProps(this, props.authorizerFunction ?? {}, "authorizerFunction.");
-    const plan = props.usagePlan;
-    if (!plan) return;
-    if (plan.apiKeyNames.length === 0) throw new ValidationError(this, "usagePlan.apiKeyNames must name at least one key; got none");
-    plan.apiKeyNames.forEach((n, i) => validatePattern(this, `usagePlan.apiKeyNames[${i}]`, n, /^[A-Za-z0-9_.-]{1,128}$/, "1–128 characters of [A-Za-z0-9_.-]"));
-    validateThrottleSettings(this, "usagePlan.throttle", plan.throttle);
-    if (plan.quota) {
-      validateRange(this, "usagePlan.quota.limit", plan.quota.limit, { min: 1, max: 2147483647, unit: "requests" });
-      validateOneOf(this, "usagePlan.quota.period", plan.quota.period, ["DAY", "WEEK", "MONTH"]);
+    const plans: Array<[string, UsagePlanProps]> = [
+      ...(props.usagePlan ? [["usagePlan", props.usagePlan] as [string, UsagePlanProps]] : []),
+      ...(props.partnerPlans ?? []).map((p, i) => [`partnerPlans[${i}]`, p] as [string, UsagePlanProps]),
+    ];
+    (props.partnerPlans ?? []).forEach((p, i) => validatePattern(this, `partnerPlans[${i}].name`, p.name, /^[A-Za-z0-9_-]{1,64}$/, "1–64 characters of [A-Za-z0-9_-]"));
+    const planNames = (props.partnerPlans ?? []).map((p) => p.name);
+    const repeatedPlan = planNames.find((n, i) => planNames.indexOf(n) !== i);
+    if (repeatedPlan !== undefined) throw new ValidationError(this, `partnerPlans names must be unique; ${JSON.stringify(repeatedPlan)} is given twice`);
+    for (const [prefix, plan] of plans) {
+      if (plan.apiKeyNames.length === 0) throw new ValidationError(this, `${prefix}.apiKeyNames must name at least one key; got none`);
+      plan.apiKeyNames.forEach((n, i) => validatePattern(this, `${prefix}.apiKeyNames[${i}]`, n, /^[A-Za-z0-9_.-]{1,128}$/, "1–128 characters of [A-Za-z0-9_.-]"));
+      validateThrottleSettings(this, `${prefix}.throttle`, plan.throttle);
+      if (plan.quota) {
+        validateRange(this, `${prefix}.quota.limit`, plan.quota.limit, { min: 1, max: 2147483647, unit: "requests" });
+        validateOneOf(this, `${prefix}.quota.period`, plan.quota.period, ["DAY", "WEEK", "MONTH"]);
+      }
     }
+    const keyNames = plans.flatMap(([, plan]) => plan.apiKeyNames);
+    const repeatedKey = keyNames.find((n, i) => keyNames.indexOf(n) !== i);
+    if (repeatedKey !== undefined) throw new ValidationError(this, `API key names must be unique across usagePlan and partnerPlans; ${JSON.stringify(repeatedKey)} is given twice`);
   }
 
   /** Throws unless the route can join the API's (see `addRoute`). */
@@ -488,9 +511,10 @@ export class IngestApi extends Construct {
     this.shapeChanged();
   }
 
-  private addUsagePlan(plan: UsagePlanProps): void {
-    const usagePlan = new ApiGatewayUsagePlan(this, "UsagePlan", {
-      name: `${this.apiName}-plan`,
+  /** A usage plan and its keys: `usagePlan` under the ids it always had, a partner plan under its name. */
+  private addUsagePlan(plan: UsagePlanProps, partner?: string): void {
+    const usagePlan = new ApiGatewayUsagePlan(this, partner ? `UsagePlan-${partner}` : "UsagePlan", {
+      name: `${this.apiName}-${partner ?? "plan"}`,
       apiStages: [{ apiId: this.api.id, stage: this.stage.stageName }],
       throttleSettings: plan.throttle ? { rateLimit: plan.throttle.rateLimit, burstLimit: plan.throttle.burstLimit } : undefined,
       quotaSettings: plan.quota ? { limit: plan.quota.limit, period: plan.quota.period } : undefined,

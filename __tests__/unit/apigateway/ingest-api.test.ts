@@ -260,8 +260,38 @@ describe("IngestApi authorizer, stage and deployment", () => {
     expect(json.output!.Api_api_keys.sensitive).toBe(true);
   });
 
+  it("gives each partner a usage plan of its own: its own rate, burst and quota for its own keys", () => {
+    const json = build({
+      partnerPlans: [
+        { name: "acme", apiKeyNames: ["acme-eu", "acme-us"], throttle: { rateLimit: 50, burstLimit: 100 }, quota: { limit: 1_000_000, period: "DAY" } },
+        { name: "globex", apiKeyNames: ["globex"], throttle: { rateLimit: 5, burstLimit: 10 } },
+      ],
+    }).json;
+    const plans = Object.entries(resourcesOf(json, "aws_api_gateway_usage_plan"));
+    const planOf = (suffix: string) => plans.find(([, p]) => p.name.endsWith(`-${suffix}`))!;
+    expect(planOf("acme")[1]).toMatchObject({ throttle_settings: { rate_limit: 50, burst_limit: 100 }, quota_settings: { limit: 1_000_000, period: "DAY" } });
+    expect(planOf("globex")[1]).toMatchObject({ throttle_settings: { rate_limit: 5, burst_limit: 10 } });
+    expect(planOf("globex")[1].quota_settings).toBeUndefined();
+    // Each key is attached to its partner's plan only.
+    const keyIdByName = Object.fromEntries(Object.entries(resourcesOf(json, "aws_api_gateway_api_key")).map(([id, k]) => [k.name, id]));
+    const attachments = Object.values(resourcesOf(json, "aws_api_gateway_usage_plan_key")).map((k: any) => [k.key_id, k.usage_plan_id]);
+    expect(attachments).toEqual(
+      expect.arrayContaining([
+        [`\${aws_api_gateway_api_key.${keyIdByName["acme-eu"]}.id}`, `\${aws_api_gateway_usage_plan.${planOf("acme")[0]}.id}`],
+        [`\${aws_api_gateway_api_key.${keyIdByName["acme-us"]}.id}`, `\${aws_api_gateway_usage_plan.${planOf("acme")[0]}.id}`],
+        [`\${aws_api_gateway_api_key.${keyIdByName.globex}.id}`, `\${aws_api_gateway_usage_plan.${planOf("globex")[0]}.id}`],
+      ]),
+    );
+    expect(attachments).toHaveLength(3);
+    for (const m of Object.values(resourcesOf(json, "aws_api_gateway_method"))) expect(m.api_key_required).toBe(true);
+  });
+
   it.each([
     ["no streams", { streams: [] }, "streams must name at least one stream; got none"],
+    ["a partner plan with a bad name", { partnerPlans: [{ name: "a b", apiKeyNames: ["k"] }] }, 'partnerPlans[0].name must be 1–64 characters of [A-Za-z0-9_-]; got "a b"'],
+    ["two partner plans of one name", { partnerPlans: [{ name: "p", apiKeyNames: ["k1"] }, { name: "p", apiKeyNames: ["k2"] }] }, 'partnerPlans names must be unique; "p" is given twice'],
+    ["a key in two plans", { usagePlan: { apiKeyNames: ["k"] }, partnerPlans: [{ name: "p", apiKeyNames: ["k"] }] }, 'API key names must be unique across usagePlan and partnerPlans; "k" is given twice'],
+    ["a partner plan's rate of 0", { partnerPlans: [{ name: "p", apiKeyNames: ["k"], throttle: { rateLimit: 0, burstLimit: 1 } }] }, "partnerPlans[0].throttle.rateLimit must be a whole number from 1 to 10000"],
     ["a TTL of 3601 s", { authorizerResultsCacheTtl: Duration.seconds(3601) }, "authorizerResultsCacheTtl must be a whole number from 0 to 3600 seconds; got 3601 (3601 seconds)"],
     ["a TTL of 2 hours", { authorizerResultsCacheTtl: Duration.hours(2) }, "authorizerResultsCacheTtl must be a whole number from 0 to 3600 seconds; got 7200 (2 hours)"],
     ["a TTL of part of a second", { authorizerResultsCacheTtl: Duration.millis(1500) }, "authorizerResultsCacheTtl must be a whole number from 0 to 3600 seconds; got 1.5 (1500 milliseconds)"],
